@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// cli runs the command line and returns its exit code, stdout and stderr.
+func cli(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestSummaryJSON(t *testing.T) {
+	code, out, errs := cli("summary", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var s struct {
+		Alpha       float64 `json:"alpha"`
+		Resolution  int     `json:"resolution"`
+		Channels    int     `json:"channels"`
+		Classes     int     `json:"classes"`
+		MultAdds    int64   `json:"mult_adds"`
+		Params      int64   `json:"params"`
+		ParamsTotal int64   `json:"params_total"`
+		ByType      map[string]struct {
+			MultAdds      int64   `json:"mult_adds"`
+			Params        int64   `json:"params"`
+			MultAddsShare float64 `json:"mult_adds_share"`
+			ParamsShare   float64 `json:"params_share"`
+		} `json:"by_type"`
+		Layers []struct {
+			Name     string `json:"name"`
+			Type     string `json:"type"`
+			Stride   int    `json:"stride"`
+			Input    []int  `json:"input"`
+			Output   []int  `json:"output"`
+			Params   int64  `json:"params"`
+			MultAdds int64  `json:"mult_adds"`
+		} `json:"layers"`
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Alpha != 1 || s.Resolution != 224 || s.Channels != 3 || s.Classes != 1000 {
+		t.Errorf("defaults: %+v", s)
+	}
+	if s.MultAdds != 568740352 || s.Params != 4209088 || s.ParamsTotal != 4231976 {
+		t.Errorf("totals %d %d %d", s.MultAdds, s.Params, s.ParamsTotal)
+	}
+	for _, k := range []string{"conv", "depthwise", "pointwise", "fully_connected"} {
+		if _, ok := s.ByType[k]; !ok {
+			t.Errorf("by_type lacks %s", k)
+		}
+	}
+	first := s.Layers[0]
+	if first.Name != "Conv2d_0" || first.Stride != 2 || first.Input[0] != 224 || first.Output[2] != 32 || first.MultAdds != 10838016 {
+		t.Errorf("first layer %+v", first)
+	}
+	if l := s.Layers[len(s.Layers)-3]; l.Name != "Logits/Conv2d_1c_1x1" || l.Type != "fully_connected" {
+		t.Errorf("classifier row %+v", l)
+	}
+}
+
+func TestSummaryVariants(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--alpha", "0.25"}, "41.0 M"},
+		{[]string{"--resolution", "128"}, "186.4 M"},
+		{[]string{"--conv", "full"}, "4867.3 M"},
+		{[]string{"--channels", "1", "--classes", "10", "--alpha", "0.5", "--resolution", "32"}, "mobilenet_v1_0.5_32"},
+	} {
+		code, out, errs := cli(append([]string{"summary"}, c.args...)...)
+		if code != 0 || !strings.Contains(out, c.want) {
+			t.Errorf("summary %v: exit %d, %q not in output (stderr %s)", c.args, code, c.want, errs)
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"summary", "--alpha", "0"}, 2, "--alpha"},
+		{[]string{"summary", "--alpha", "4.5"}, 2, "0 < α ≤ 4"},
+		{[]string{"summary", "--resolution", "8"}, 2, "--resolution 8 out of range"},
+		{[]string{"summary", "--channels", "0"}, 2, "--channels"},
+		{[]string{"summary", "--classes", "0"}, 2, "--classes"},
+		{[]string{"summary", "--conv", "grouped"}, 2, "separable or full"},
+		{[]string{"summary", "--alpha", "abc"}, 2, "invalid value"},
+		{[]string{"summary", "--bogus"}, 2, "not defined"},
+		{[]string{"summary", "extra"}, 2, "no arguments"},
+		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{}, 2, ""},
+	} {
+		code, _, errs := cli(c.args...)
+		if code != c.code || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d mentioning %q", c.args, code, errs, c.code, c.want)
+		}
+		if strings.Count(strings.TrimRight(errs, "\n"), "\n") > 0 {
+			t.Errorf("%v: error is not one line: %q", c.args, errs)
+		}
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	code, out, _ := cli("summary", "--help")
+	if code != 0 || !strings.Contains(out, "--alpha") && !strings.Contains(out, "-alpha") {
+		t.Errorf("summary --help: exit %d, %q", code, out)
+	}
+	code, out, _ = cli("help")
+	if code != 0 || !strings.Contains(out, "summary") {
+		t.Errorf("help: exit %d, %q", code, out)
+	}
+	code, out, _ = cli("version")
+	if code != 0 || !strings.HasPrefix(out, "mobilenet ") {
+		t.Errorf("version: exit %d, %q", code, out)
+	}
+}

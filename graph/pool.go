@@ -1,0 +1,90 @@
+package graph
+
+import (
+	"fmt"
+
+	"github.com/mobilenet-go/mobilenet/kernels/ref"
+	"github.com/mobilenet-go/mobilenet/tensor"
+)
+
+// AvgPool2D averages KH×KW windows (padding taps are not counted).
+type AvgPool2D struct {
+	KH, KW           int
+	StrideH, StrideW int
+	Pads             ref.Pads
+	Act              Act
+}
+
+// Type implements Op.
+func (p *AvgPool2D) Type() string { return "AvgPool2D" }
+
+// Shapes implements Op.
+func (p *AvgPool2D) Shapes(in []*Value) ([]tensor.Shape, error) {
+	if err := need(in, 1, 1); err != nil {
+		return nil, err
+	}
+	if err := rank4("input", in[0]); err != nil {
+		return nil, err
+	}
+	n, h, w, c := in[0].Shape.NHWC()
+	oh, err := ref.OutSize(h, p.KH, p.StrideH, 1, p.Pads.Top, p.Pads.Bottom)
+	if err != nil {
+		return nil, err
+	}
+	ow, err := ref.OutSize(w, p.KW, p.StrideW, 1, p.Pads.Left, p.Pads.Right)
+	if err != nil {
+		return nil, err
+	}
+	return []tensor.Shape{{n, oh, ow, c}}, nil
+}
+
+// Describe implements Op.
+func (p *AvgPool2D) Describe(in, out []*Value) Info { return Info{Type: TypeAvgPool, Stride: p.StrideH} }
+
+// Compile implements Op.
+func (p *AvgPool2D) Compile(in, out []*Value, opt *Options) (Kernel, error) {
+	if in[0].DType != tensor.Float32 {
+		return nil, fmt.Errorf("no %v kernel", in[0].DType)
+	}
+	is, os := dims4(in[0].Shape), dims4(out[0].Shape)
+	lo, hi := p.Act.Range()
+	return KernelFunc(func(x, y []*tensor.Tensor) error {
+		ref.AvgPool2D(x[0].F32, is, p.KH, p.KW, p.StrideH, p.StrideW, p.Pads, y[0].F32, os)
+		if p.Act != ActNone {
+			ref.Clamp(y[0].F32, lo, hi)
+		}
+		return nil
+	}), nil
+}
+
+// GlobalAvgPool averages each channel over the whole image, giving [N, 1, 1, C].
+type GlobalAvgPool struct{}
+
+// Type implements Op.
+func (p *GlobalAvgPool) Type() string { return "GlobalAvgPool" }
+
+// Shapes implements Op.
+func (p *GlobalAvgPool) Shapes(in []*Value) ([]tensor.Shape, error) {
+	if err := need(in, 1, 1); err != nil {
+		return nil, err
+	}
+	if err := rank4("input", in[0]); err != nil {
+		return nil, err
+	}
+	return []tensor.Shape{{in[0].Shape[0], 1, 1, in[0].Shape[3]}}, nil
+}
+
+// Describe implements Op.
+func (p *GlobalAvgPool) Describe(in, out []*Value) Info { return Info{Type: TypeAvgPool} }
+
+// Compile implements Op.
+func (p *GlobalAvgPool) Compile(in, out []*Value, opt *Options) (Kernel, error) {
+	if in[0].DType != tensor.Float32 {
+		return nil, fmt.Errorf("no %v kernel", in[0].DType)
+	}
+	is := dims4(in[0].Shape)
+	return KernelFunc(func(x, y []*tensor.Tensor) error {
+		ref.GlobalAvgPool(x[0].F32, is, y[0].F32)
+		return nil
+	}), nil
+}

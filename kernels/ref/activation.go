@@ -1,0 +1,25 @@
+package ref
+
+// Clamp limits every element of x to [lo, hi] in place. ReLU is Clamp(x, 0, +Inf), ReLU6 is
+// Clamp(x, 0, 6). NaN stays NaN.
+func Clamp(x []float32, lo, hi float32) {
+	for i, v := range x {
+		if v < lo {
+			x[i] = lo
+		} else if v > hi {
+			x[i] = hi
+		}
+	}
+}
+
+// ReLU sets every negative element of x to zero.
+func ReLU(x []float32) {
+	for i, v := range x {
+		if v < 0 {
+			x[i] = 0
+		}
+	}
+}
+
+// ReLU6 limits every element of x to [0, 6].
+func ReLU6(x []float32) { Clamp(x, 0, 6) }

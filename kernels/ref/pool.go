@@ -1,0 +1,53 @@
+package ref
+
+// AvgPool2D averages each kh×kw window, stepping by the strides, over the taps that lie inside the input
+// (padding is not counted, as in TensorFlow):
+//
+//	out[n,oy,ox,c] = mean over in-bounds (ky,kx) of in[n, oy·sh+ky−top, ox·sw+kx−left, c]
+func AvgPool2D(in []float32, is [4]int, kh, kw, strideH, strideW int, pads Pads, out []float32, os [4]int) {
+	n, h, w, c := is[0], is[1], is[2], is[3]
+	oh, ow := os[1], os[2]
+	for b := 0; b < n; b++ {
+		for oy := 0; oy < oh; oy++ {
+			for ox := 0; ox < ow; ox++ {
+				for ch := 0; ch < c; ch++ {
+					var sum float32
+					count := 0
+					for ky := 0; ky < kh; ky++ {
+						y := oy*strideH + ky - pads.Top
+						if y < 0 || y >= h {
+							continue
+						}
+						for kx := 0; kx < kw; kx++ {
+							x := ox*strideW + kx - pads.Left
+							if x < 0 || x >= w {
+								continue
+							}
+							sum += in[((b*h+y)*w+x)*c+ch]
+							count++
+						}
+					}
+					if count > 0 {
+						sum /= float32(count)
+					}
+					out[((b*oh+oy)*ow+ox)*c+ch] = sum
+				}
+			}
+		}
+	}
+}
+
+// GlobalAvgPool averages every channel over all pixels of each image: out[n, c] = mean over (y, x) of
+// in[n, y, x, c]. It equals AvgPool2D with a window the size of the input.
+func GlobalAvgPool(in []float32, is [4]int, out []float32) {
+	n, h, w, c := is[0], is[1], is[2], is[3]
+	for b := 0; b < n; b++ {
+		for ch := 0; ch < c; ch++ {
+			var sum float32
+			for p := 0; p < h*w; p++ {
+				sum += in[(b*h*w+p)*c+ch]
+			}
+			out[b*c+ch] = sum / float32(h*w)
+		}
+	}
+}

@@ -1,0 +1,205 @@
+// Package mobilenetv1 builds MobileNet V1 (Howard et al., 2017) as a graph, following TF-slim's
+// mobilenet_v1.py layer for layer: a 3×3 stride-2 convolution, thirteen depthwise separable blocks, global
+// average pooling and a 1×1 convolution as classifier, every convolution followed by batch norm and ReLU6.
+package mobilenetv1
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/mobilenet-go/mobilenet/graph"
+	"github.com/mobilenet-go/mobilenet/kernels/ref"
+	"github.com/mobilenet-go/mobilenet/tensor"
+)
+
+// Config chooses the network.
+type Config struct {
+	Alpha      float64 // width multiplier α in (0, 4]; 0 means 1
+	Resolution int     // input height and width, at least 16; 0 means 224
+	Channels   int     // input channels (3 for RGB, 1 for grey); 0 means 3
+	Classes    int     // classifier outputs; 0 means 1000
+	FullConv   bool    // each separable block becomes one standard 3×3 convolution (the paper's Table 4 baseline)
+	Seed       uint64  // seed of the initial weights
+}
+
+// Block is one depthwise separable block of the body: its depthwise stride and pointwise depth before α.
+type Block struct{ Stride, Depth int }
+
+// Blocks lists the thirteen separable blocks of MobileNet V1 (the paper's Table 1, with TF-slim's
+// stride 1 for the last block).
+var Blocks = []Block{
+	{1, 64}, {2, 128}, {1, 128}, {2, 256}, {1, 256}, {2, 512},
+	{1, 512}, {1, 512}, {1, 512}, {1, 512}, {1, 512}, {2, 1024}, {1, 1024},
+}
+
+// FirstDepth is the depth of the first convolution (Conv2d_0) before α.
+const FirstDepth = 32
+
+// BatchNormEpsilon is TF-slim's batch norm ε for MobileNet.
+const BatchNormEpsilon = 0.001
+
+// Depth applies the width multiplier as TF-slim does: max(int(d·α), 8), truncating.
+func Depth(d int, alpha float64) int { return max(int(float64(d)*alpha), 8) }
+
+// WithDefaults returns c with zero fields replaced by the defaults (α 1, 224, 3 channels, 1000 classes),
+// or an error naming the first field out of range.
+func (c Config) WithDefaults() (Config, error) {
+	if c.Alpha == 0 {
+		c.Alpha = 1
+	}
+	if c.Resolution == 0 {
+		c.Resolution = 224
+	}
+	if c.Channels == 0 {
+		c.Channels = 3
+	}
+	if c.Classes == 0 {
+		c.Classes = 1000
+	}
+	switch {
+	case !(c.Alpha > 0 && c.Alpha <= 4):
+		return c, fmt.Errorf("mobilenetv1: alpha %g out of range (0, 4]", c.Alpha)
+	case c.Resolution < 16 || c.Resolution > 4096:
+		return c, fmt.Errorf("mobilenetv1: resolution %d out of range [16, 4096]", c.Resolution)
+	case c.Channels < 1 || c.Channels > 64:
+		return c, fmt.Errorf("mobilenetv1: channels %d out of range [1, 64]", c.Channels)
+	case c.Classes < 1 || c.Classes > 100000:
+		return c, fmt.Errorf("mobilenetv1: classes %d out of range [1, 100000]", c.Classes)
+	}
+	return c, nil
+}
+
+// Build returns the training form of the network (separate batch norm and ReLU6 nodes), with weights
+// drawn from c.Seed: He-normal convolutions (σ = √(2/fan_in)), zero classifier bias, batch norm γ 1, β 0,
+// moving mean 0 and variance 1. graph.Fold gives its inference form.
+func Build(c Config) (*graph.Graph, error) {
+	c, err := c.WithDefaults()
+	if err != nil {
+		return nil, err
+	}
+	b := &builder{g: &graph.Graph{Name: c.Name()}, rng: rand.New(rand.NewPCG(c.Seed, 0x6d6f62696c656e65))}
+	x := b.g.AddInput("input", tensor.Float32, tensor.Shape{1, c.Resolution, c.Resolution, c.Channels}, nil)
+	x = b.conv("Conv2d_0", x, 3, 2, Depth(FirstDepth, c.Alpha))
+	for i, blk := range Blocks {
+		d := Depth(blk.Depth, c.Alpha)
+		if c.FullConv {
+			x = b.conv(fmt.Sprintf("Conv2d_%d", i+1), x, 3, blk.Stride, d)
+			continue
+		}
+		x = b.depthwise(fmt.Sprintf("Conv2d_%d_depthwise", i+1), x, blk.Stride)
+		x = b.conv(fmt.Sprintf("Conv2d_%d_pointwise", i+1), x, 1, 1, d)
+	}
+	x = b.add("Logits/AvgPool_1a", &graph.GlobalAvgPool{}, x)
+	w := b.heNormal("Logits/Conv2d_1c_1x1/weights", tensor.Shape{c.Classes, 1, 1, b.channels(x)}, b.channels(x))
+	bias := b.zeros("Logits/Conv2d_1c_1x1/biases", c.Classes)
+	x = b.add("Logits/Conv2d_1c_1x1", &graph.Conv2D{StrideH: 1, StrideW: 1}, x, w, bias)
+	x = b.add("Logits/SpatialSqueeze", &graph.Reshape{Shape: []int{c.Classes}}, x)
+	x = b.add("Predictions", &graph.Softmax{Beta: 1}, x)
+	if b.err != nil {
+		return nil, b.err
+	}
+	b.g.Outputs = []int{x}
+	return b.g, nil
+}
+
+// Name returns the model's name in TF-slim's style, e.g. "mobilenet_v1_1.0_224".
+func (c Config) Name() string {
+	n := fmt.Sprintf("mobilenet_v1_%s_%d", alphaString(c.Alpha), c.Resolution)
+	if c.FullConv {
+		n += "_fullconv"
+	}
+	return n
+}
+
+func alphaString(a float64) string {
+	s := fmt.Sprintf("%g", a)
+	if a == math.Trunc(a) {
+		s += ".0"
+	}
+	return s
+}
+
+type builder struct {
+	g   *graph.Graph
+	rng *rand.Rand
+	err error
+}
+
+func (b *builder) add(name string, op graph.Op, inputs ...int) int {
+	if b.err != nil {
+		return 0
+	}
+	id, err := b.g.Add1(name, op, inputs...)
+	if err != nil {
+		b.err = fmt.Errorf("mobilenetv1: %w", err)
+	}
+	return id
+}
+
+func (b *builder) channels(x int) int {
+	s := b.g.Values[x].Shape
+	return s[len(s)-1]
+}
+
+func (b *builder) spatial(x int) (int, int) {
+	s := b.g.Values[x].Shape
+	return s[1], s[2]
+}
+
+// conv adds a k×k convolution with SAME padding, then batch norm and ReLU6.
+func (b *builder) conv(name string, x, k, stride, depth int) int {
+	if b.err != nil {
+		return 0
+	}
+	cin := b.channels(x)
+	h, w := b.spatial(x)
+	pads, _, _ := ref.SamePads(h, w, k, k, stride, stride, 1, 1)
+	wt := b.heNormal(name+"/weights", tensor.Shape{depth, k, k, cin}, k*k*cin)
+	x = b.add(name, &graph.Conv2D{StrideH: stride, StrideW: stride, Pads: pads}, x, wt)
+	return b.bnRelu6(name, x, depth)
+}
+
+// depthwise adds a 3×3 depthwise convolution with SAME padding, then batch norm and ReLU6.
+func (b *builder) depthwise(name string, x, stride int) int {
+	if b.err != nil {
+		return 0
+	}
+	c := b.channels(x)
+	h, w := b.spatial(x)
+	pads, _, _ := ref.SamePads(h, w, 3, 3, stride, stride, 1, 1)
+	wt := b.heNormal(name+"/depthwise_weights", tensor.Shape{1, 3, 3, c}, 9)
+	x = b.add(name, &graph.DepthwiseConv2D{StrideH: stride, StrideW: stride, Pads: pads}, x, wt)
+	return b.bnRelu6(name, x, c)
+}
+
+func (b *builder) bnRelu6(name string, x, c int) int {
+	gamma := b.filled(name+"/BatchNorm/gamma", c, 1)
+	beta := b.zeros(name+"/BatchNorm/beta", c)
+	mean := b.zeros(name+"/BatchNorm/moving_mean", c)
+	variance := b.filled(name+"/BatchNorm/moving_variance", c, 1)
+	x = b.add(name+"/BatchNorm", &graph.BatchNorm{Epsilon: BatchNormEpsilon}, x, gamma, beta, mean, variance)
+	return b.add(name+"/Relu6", &graph.Activation{Act: graph.ActReLU6}, x)
+}
+
+// heNormal adds a constant of normal draws with σ = √(2/fanIn), in the order of its elements.
+func (b *builder) heNormal(name string, shape tensor.Shape, fanIn int) int {
+	std := math.Sqrt(2 / float64(fanIn))
+	data := make([]float32, shape.Size())
+	for i := range data {
+		data[i] = float32(b.rng.NormFloat64() * std)
+	}
+	t, _ := tensor.FromFloat32(shape, data)
+	return b.g.AddConst(name, t)
+}
+
+func (b *builder) filled(name string, n int, v float32) int {
+	data := make([]float32, n)
+	for i := range data {
+		data[i] = v
+	}
+	t, _ := tensor.FromFloat32(tensor.Shape{n}, data)
+	return b.g.AddConst(name, t)
+}
+
+func (b *builder) zeros(name string, n int) int { return b.filled(name, n, 0) }

@@ -1,0 +1,43 @@
+package tensor
+
+import "fmt"
+
+// DType is the element type of a tensor.
+type DType uint8
+
+// The element types a tensor can hold.
+const (
+	Float32 DType = iota + 1
+	Uint8
+	Int8
+	Int32
+)
+
+// String returns the lower-case name of d, as TFLite and NumPy spell it ("float32", "uint8", ...).
+func (d DType) String() string {
+	switch d {
+	case Float32:
+		return "float32"
+	case Uint8:
+		return "uint8"
+	case Int8:
+		return "int8"
+	case Int32:
+		return "int32"
+	}
+	return fmt.Sprintf("dtype(%d)", uint8(d))
+}
+
+// Size returns the number of bytes of one element of type d, or 0 for an unknown type.
+func (d DType) Size() int {
+	switch d {
+	case Float32, Int32:
+		return 4
+	case Uint8, Int8:
+		return 1
+	}
+	return 0
+}
+
+// Quantized reports whether d holds 8-bit codes that stand for real numbers through a Quant.
+func (d DType) Quantized() bool { return d == Uint8 || d == Int8 }
