@@ -87,6 +87,10 @@ func (c *Conv2D) Describe(in, out []*Value) Info {
 
 // Compile implements Op.
 func (c *Conv2D) Compile(in, out []*Value, opt *Options) (Kernel, error) {
+	if k, ok, err := quantized(in, func() (Kernel, error) { return compileQConv[uint8](c, in, out, opt) },
+		func() (Kernel, error) { return compileQConv[int8](c, in, out, opt) }); ok {
+		return k, err
+	}
 	if in[0].DType != tensor.Float32 {
 		return nil, fmt.Errorf("no %v kernel", in[0].DType)
 	}

@@ -77,6 +77,10 @@ func (d *DepthwiseConv2D) Describe(in, out []*Value) Info {
 
 // Compile implements Op.
 func (d *DepthwiseConv2D) Compile(in, out []*Value, opt *Options) (Kernel, error) {
+	if k, ok, err := quantized(in, func() (Kernel, error) { return compileQDepthwise[uint8](d, in, out, opt) },
+		func() (Kernel, error) { return compileQDepthwise[int8](d, in, out, opt) }); ok {
+		return k, err
+	}
 	if in[0].DType != tensor.Float32 {
 		return nil, fmt.Errorf("no %v kernel", in[0].DType)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/mobilenet-go/mobilenet/kernels/qref"
 	"github.com/mobilenet-go/mobilenet/tensor"
 )
 
@@ -99,6 +100,9 @@ func (a Act) Range() (lo, hi float32) {
 type Options struct {
 	// Batch is the number of images per run (1 when zero).
 	Batch int
+	// Rounding is the arithmetic of 8-bit convolutions: qref.XNNPACK (TFLite on a CPU, the default)
+	// or qref.Reference (TFLite's reference kernels, TFLite Micro).
+	Rounding qref.Rounding
 }
 
 // need returns an error unless n inputs are present (the first required of them must not be nil).

@@ -39,10 +39,16 @@ func (p *AvgPool2D) Shapes(in []*Value) ([]tensor.Shape, error) {
 }
 
 // Describe implements Op.
-func (p *AvgPool2D) Describe(in, out []*Value) Info { return Info{Type: TypeAvgPool, Stride: p.StrideH} }
+func (p *AvgPool2D) Describe(in, out []*Value) Info {
+	return Info{Type: TypeAvgPool, Stride: p.StrideH}
+}
 
 // Compile implements Op.
 func (p *AvgPool2D) Compile(in, out []*Value, opt *Options) (Kernel, error) {
+	if k, ok, err := quantized(in, func() (Kernel, error) { return compileQAvgPool[uint8](p, in, out) },
+		func() (Kernel, error) { return compileQAvgPool[int8](p, in, out) }); ok {
+		return k, err
+	}
 	if in[0].DType != tensor.Float32 {
 		return nil, fmt.Errorf("no %v kernel", in[0].DType)
 	}

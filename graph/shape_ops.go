@@ -50,6 +50,10 @@ func (f *FullyConnected) Describe(in, out []*Value) Info {
 
 // Compile implements Op.
 func (f *FullyConnected) Compile(in, out []*Value, opt *Options) (Kernel, error) {
+	if k, ok, err := quantized(in, func() (Kernel, error) { return compileQFullyConnected[uint8](f, in, out, opt) },
+		func() (Kernel, error) { return compileQFullyConnected[int8](f, in, out, opt) }); ok {
+		return k, err
+	}
 	if in[0].DType != tensor.Float32 {
 		return nil, fmt.Errorf("no %v kernel", in[0].DType)
 	}
@@ -150,6 +154,10 @@ func (s *Softmax) Describe(in, out []*Value) Info { return Info{Type: TypeSoftma
 
 // Compile implements Op.
 func (s *Softmax) Compile(in, out []*Value, opt *Options) (Kernel, error) {
+	if k, ok, err := quantized(in, func() (Kernel, error) { return compileQSoftmax[uint8](s, in, out) },
+		func() (Kernel, error) { return compileQSoftmax[int8](s, in, out) }); ok {
+		return k, err
+	}
 	if in[0].DType != tensor.Float32 {
 		return nil, fmt.Errorf("no %v kernel", in[0].DType)
 	}

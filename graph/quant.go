@@ -1,0 +1,221 @@
+package graph
+
+import (
+	"fmt"
+
+	"github.com/mobilenet-go/mobilenet/kernels/qref"
+	"github.com/mobilenet-go/mobilenet/tensor"
+)
+
+// This file compiles the 8-bit (uint8 per-tensor, int8 per-channel) forms of the ops with TFLite's
+// arithmetic (kernels/qref), in the rounding chosen by Options.Rounding.
+
+// elems returns the 8-bit data of t as []T.
+func elems[T uint8 | int8](t *tensor.Tensor) []T {
+	var z T
+	if _, ok := any(z).(uint8); ok {
+		return any(t.U8).([]T)
+	}
+	return any(t.I8).([]T)
+}
+
+// perTensor returns the scale and zero point of an 8-bit activation, which must be quantized per tensor.
+func perTensor(what string, v *Value) (float32, int32, error) {
+	if v.Quant == nil || len(v.Quant.Scale) == 0 {
+		return 0, 0, fmt.Errorf("%s %q is %v without quantization parameters", what, v.Name, v.DType)
+	}
+	if v.Quant.PerChannel() {
+		return 0, 0, fmt.Errorf("%s %q must be quantized per tensor", what, v.Name)
+	}
+	if s := v.Quant.S(0); !(s > 0) {
+		return 0, 0, fmt.Errorf("%s %q has scale %v", what, v.Name, s)
+	}
+	return v.Quant.S(0), v.Quant.ZP(0), nil
+}
+
+// sameTypes checks that the listed values all have the type of the first.
+func sameTypes(vs ...*Value) error {
+	for _, v := range vs[1:] {
+		if v != nil && v.DType != vs[0].DType {
+			return fmt.Errorf("%q is %v but %q is %v", vs[0].Name, vs[0].DType, v.Name, v.DType)
+		}
+	}
+	return nil
+}
+
+// convQuant gathers what every quantized convolution needs: the requantization of each output
+// channel, the zero points and the int32 bias. axis is the weights' output-channel dimension.
+func convQuant(in, out []*Value, act Act, axis int, opt *Options) (*qref.Requant, int32, int32, []int32, error) {
+	x, w, y := in[0], in[1], out[0]
+	if err := sameTypes(x, w, y); err != nil {
+		return nil, 0, 0, nil, err
+	}
+	sx, zx, err := perTensor("input", x)
+	if err != nil {
+		return nil, 0, 0, nil, err
+	}
+	sy, zy, err := perTensor("output", y)
+	if err != nil {
+		return nil, 0, 0, nil, err
+	}
+	cout := w.Shape[axis]
+	wq := w.Quant
+	if wq == nil || len(wq.Scale) == 0 {
+		return nil, 0, 0, nil, fmt.Errorf("weights %q have no quantization parameters", w.Name)
+	}
+	var zw int32
+	if wq.PerChannel() {
+		if wq.Axis != axis || len(wq.Scale) != cout {
+			return nil, 0, 0, nil, fmt.Errorf("weights %q: %d per-channel scales on axis %d, want %d on axis %d", w.Name, len(wq.Scale), wq.Axis, cout, axis)
+		}
+		for c := range wq.Scale {
+			if wq.ZP(c) != 0 {
+				return nil, 0, 0, nil, fmt.Errorf("weights %q: per-channel zero point %d of channel %d, want 0", w.Name, wq.ZP(c), c)
+			}
+		}
+	} else {
+		zw = wq.ZP(0)
+	}
+	for c, s := range wq.Scale {
+		if !(s > 0) {
+			return nil, 0, 0, nil, fmt.Errorf("weights %q: scale %v of channel %d", w.Name, s, c)
+		}
+	}
+	var bias []int32
+	if len(in) == 3 && in[2] != nil {
+		b := in[2]
+		if b.DType != tensor.Int32 || !b.Const() {
+			return nil, 0, 0, nil, fmt.Errorf("bias %q of an 8-bit op must be an int32 constant, got %v", b.Name, b.DType)
+		}
+		bias = b.Data.I32
+	}
+	signed := x.DType == tensor.Int8
+	lo, hi := qref.ActivationRange(act.String(), sy, zy, signed)
+	if lo > hi {
+		return nil, 0, 0, nil, fmt.Errorf("activation %v is empty at output scale %v zero point %d", act, sy, zy)
+	}
+	product := qref.ProductFloat32
+	if signed {
+		product = qref.ProductFloat64
+	}
+	rq := qref.NewRequantProduct(sx, wq.Scale, sy, zy, lo, hi, opt.Rounding, product)
+	return rq, zx, zw, bias, nil
+}
+
+func compileQConv[T uint8 | int8](c *Conv2D, in, out []*Value, opt *Options) (Kernel, error) {
+	if c.groups() != 1 {
+		return nil, fmt.Errorf("8-bit grouped convolution is not supported")
+	}
+	rq, zx, zw, bias, err := convQuant(in, out, c.Act, 0, opt)
+	if err != nil {
+		return nil, err
+	}
+	p := c.params()
+	qp := qref.ConvParams{StrideH: p.StrideH, StrideW: p.StrideW, DilationH: p.DilationH, DilationW: p.DilationW,
+		PadTop: p.Pads.Top, PadLeft: p.Pads.Left, InZP: zx, FilterZP: zw}
+	w := elems[T](in[1].Data)
+	is, fs, os := dims4(in[0].Shape), dims4(in[1].Shape), dims4(out[0].Shape)
+	return KernelFunc(func(x, y []*tensor.Tensor) error {
+		qref.Conv2D(elems[T](x[0]), is, w, fs, bias, qp, rq, elems[T](y[0]), os)
+		return nil
+	}), nil
+}
+
+func compileQDepthwise[T uint8 | int8](d *DepthwiseConv2D, in, out []*Value, opt *Options) (Kernel, error) {
+	rq, zx, zw, bias, err := convQuant(in, out, d.Act, 3, opt)
+	if err != nil {
+		return nil, err
+	}
+	p := d.params()
+	qp := qref.ConvParams{StrideH: p.StrideH, StrideW: p.StrideW, DilationH: p.DilationH, DilationW: p.DilationW,
+		PadTop: p.Pads.Top, PadLeft: p.Pads.Left, InZP: zx, FilterZP: zw}
+	w := elems[T](in[1].Data)
+	is, fs, os, m := dims4(in[0].Shape), dims4(in[1].Shape), dims4(out[0].Shape), d.mult()
+	return KernelFunc(func(x, y []*tensor.Tensor) error {
+		qref.DepthwiseConv2D(elems[T](x[0]), is, w, fs, m, bias, qp, rq, elems[T](y[0]), os)
+		return nil
+	}), nil
+}
+
+func compileQFullyConnected[T uint8 | int8](f *FullyConnected, in, out []*Value, opt *Options) (Kernel, error) {
+	rq, zx, zw, bias, err := convQuant(in, out, f.Act, 0, opt)
+	if err != nil {
+		return nil, err
+	}
+	w := elems[T](in[1].Data)
+	o, depth := in[1].Shape[0], in[1].Shape[1]
+	return KernelFunc(func(x, y []*tensor.Tensor) error {
+		qref.FullyConnected(elems[T](x[0]), x[0].Shape[0], depth, w, o, bias, zx, zw, rq, elems[T](y[0]))
+		return nil
+	}), nil
+}
+
+func compileQAvgPool[T uint8 | int8](p *AvgPool2D, in, out []*Value) (Kernel, error) {
+	if err := sameTypes(in[0], out[0]); err != nil {
+		return nil, err
+	}
+	sx, zx, err := perTensor("input", in[0])
+	if err != nil {
+		return nil, err
+	}
+	sy, zy, err := perTensor("output", out[0])
+	if err != nil {
+		return nil, err
+	}
+	if sx != sy || zx != zy {
+		return nil, fmt.Errorf("8-bit average pooling needs the same quantization in and out, got scale %v zp %d and scale %v zp %d", sx, zx, sy, zy)
+	}
+	lo, hi := qref.ActivationRange(p.Act.String(), sy, zy, in[0].DType == tensor.Int8)
+	is, os := dims4(in[0].Shape), dims4(out[0].Shape)
+	return KernelFunc(func(x, y []*tensor.Tensor) error {
+		qref.AveragePool2D(elems[T](x[0]), is, p.KH, p.KW, p.StrideH, p.StrideW, p.Pads.Top, p.Pads.Left, lo, hi, elems[T](y[0]), os)
+		return nil
+	}), nil
+}
+
+func compileQSoftmax[T uint8 | int8](s *Softmax, in, out []*Value) (Kernel, error) {
+	if err := sameTypes(in[0], out[0]); err != nil {
+		return nil, err
+	}
+	sx, _, err := perTensor("input", in[0])
+	if err != nil {
+		return nil, err
+	}
+	sy, zy, err := perTensor("output", out[0])
+	if err != nil {
+		return nil, err
+	}
+	signed := in[0].DType == tensor.Int8
+	wantZP := int32(0)
+	if signed {
+		wantZP = -128
+	}
+	if sy != 1.0/256 || zy != wantZP {
+		return nil, fmt.Errorf("8-bit softmax output must have scale 1/256 and zero point %d, got %v and %d", wantZP, sy, zy)
+	}
+	beta := s.Beta
+	if beta == 0 {
+		beta = 1
+	}
+	table := qref.NewSoftmax(sx, beta, signed)
+	depth := in[0].Shape[len(in[0].Shape)-1]
+	return KernelFunc(func(x, y []*tensor.Tensor) error {
+		qref.Softmax(table, elems[T](x[0]), depth, elems[T](y[0]))
+		return nil
+	}), nil
+}
+
+// quantized compiles an op with u8 or i8 when its first input is 8-bit, and reports whether it did.
+func quantized(in []*Value, u8, i8 func() (Kernel, error)) (Kernel, bool, error) {
+	var k Kernel
+	var err error
+	switch in[0].DType {
+	case tensor.Uint8:
+		k, err = u8()
+	case tensor.Int8:
+		k, err = i8()
+	default:
+		return nil, false, nil
+	}
+	return k, true, err
+}

@@ -1,0 +1,362 @@
+// Package mobilenet classifies images with MobileNet, in pure Go.
+//
+// Load opens a TensorFlow Lite model (float, uint8 or int8 per-channel), Default returns the built-in
+// MobileNet V1 0.75/192 uint8 classifier, and Classify gives the top predictions for an image:
+//
+//	m, err := mobilenet.Default()
+//	...
+//	preds, err := m.Classify(img, 5)
+//	fmt.Println(preds[0].Label, preds[0].Score)
+//
+// A Model is safe for concurrent use. The packages below this one (graph, models/mobilenetv1,
+// formats/tflite, vision, kernels) are the building blocks for other uses.
+package mobilenet
+
+import (
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/mobilenet-go/mobilenet/formats/tflite"
+	"github.com/mobilenet-go/mobilenet/graph"
+	"github.com/mobilenet-go/mobilenet/internal/assets"
+	"github.com/mobilenet-go/mobilenet/kernels/qref"
+	"github.com/mobilenet-go/mobilenet/tensor"
+	"github.com/mobilenet-go/mobilenet/vision"
+)
+
+// Rounding selects the arithmetic of 8-bit models: XNNPACK (the default, what TFLite computes on a CPU)
+// or Reference (TFLite's reference kernels and TFLite Micro).
+type Rounding = qref.Rounding
+
+// The two arithmetics of 8-bit models.
+const (
+	XNNPACK   = qref.XNNPACK
+	Reference = qref.Reference
+)
+
+// DefaultMaxPixels is the largest image, in pixels, that Classify decodes unless told otherwise.
+const DefaultMaxPixels = 100_000_000
+
+// Option changes how Load prepares a model.
+type Option func(*config)
+
+type config struct {
+	rounding  Rounding
+	labels    []string
+	crop      float64
+	maxPixels int64
+}
+
+// WithRounding chooses the arithmetic of 8-bit models.
+func WithRounding(r Rounding) Option { return func(c *config) { c.rounding = r } }
+
+// WithLabels gives the class names, overriding those embedded in the model.
+func WithLabels(labels []string) Option { return func(c *config) { c.labels = labels } }
+
+// WithCrop keeps the central fraction f of the image before resizing (0.875 is the Inception
+// evaluation crop); 0 or 1 keeps the whole image.
+func WithCrop(f float64) Option { return func(c *config) { c.crop = f } }
+
+// WithMaxPixels refuses images whose header claims more than n pixels, before decoding them.
+func WithMaxPixels(n int64) Option { return func(c *config) { c.maxPixels = n } }
+
+// Model is a loaded model ready to classify images.
+type Model struct {
+	name   string
+	g      *graph.Graph
+	tfl    *tflite.Model
+	labels []string
+	cfg    config
+	progs  sync.Pool // *graph.Program at batch 1
+}
+
+// Prediction is one class of a classification result.
+type Prediction struct {
+	Index int     `json:"index"`
+	Label string  `json:"label"`
+	Score float64 `json:"score"`
+}
+
+// Load reads a .tflite model file.
+func Load(path string, opts ...Option) (*Model, error) {
+	m, err := tflite.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return newModel(filenameBase(path), m, opts)
+}
+
+// LoadBytes reads a .tflite model held in memory; name is used in messages.
+func LoadBytes(name string, b []byte, opts ...Option) (*Model, error) {
+	m, err := tflite.Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return newModel(name, m, opts)
+}
+
+var (
+	defaultOnce  sync.Once
+	defaultModel *Model
+	defaultErr   error
+)
+
+// Default returns the built-in classifier, MobileNet V1 0.75/192 uint8 with the ImageNet labels.
+// With no options it returns one shared model.
+func Default(opts ...Option) (*Model, error) {
+	if len(opts) > 0 {
+		return LoadBytes(assets.DefaultClassifierName, assets.DefaultClassifier, opts...)
+	}
+	defaultOnce.Do(func() {
+		defaultModel, defaultErr = LoadBytes(assets.DefaultClassifierName, assets.DefaultClassifier)
+	})
+	return defaultModel, defaultErr
+}
+
+func newModel(name string, tm *tflite.Model, opts []Option) (*Model, error) {
+	cfg := config{rounding: XNNPACK, maxPixels: DefaultMaxPixels}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	g, err := tm.Graph()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	m := &Model{name: name, g: g, tfl: tm, cfg: cfg}
+	// Compile once now, so that a model that cannot run is refused at load time.
+	p, err := m.compile()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	m.progs.Put(p)
+	m.labels = cfg.labels
+	if m.labels == nil {
+		m.labels = embeddedLabels(tm, m.classes())
+	}
+	return m, nil
+}
+
+func (m *Model) compile() (*graph.Program, error) {
+	return graph.Compile(m.g, graph.Options{Batch: 1, Rounding: m.cfg.rounding})
+}
+
+// Name returns the model's file name.
+func (m *Model) Name() string { return m.name }
+
+// Graph returns the model's graph (shared: do not modify it).
+func (m *Model) Graph() *graph.Graph { return m.g }
+
+// TFLite returns the parsed .tflite file the model came from.
+func (m *Model) TFLite() *tflite.Model { return m.tfl }
+
+// Labels returns the class names, index by index.
+func (m *Model) Labels() []string { return m.labels }
+
+// Input returns the model's first input: its type, shape (batch 1) and quantization.
+func (m *Model) Input() *graph.Value { return m.g.Values[m.g.Inputs[0]] }
+
+// classes returns the length of the first output's last dimension.
+func (m *Model) classes() int {
+	s := m.g.Values[m.g.Outputs[0]].Shape
+	if len(s) == 0 {
+		return 1
+	}
+	return s[len(s)-1]
+}
+
+// Run executes the model on raw input tensors (one per model input, batch 1) and returns copies of
+// every output tensor.
+func (m *Model) Run(inputs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
+	p, err := m.program()
+	if err != nil {
+		return nil, err
+	}
+	defer m.progs.Put(p)
+	outs, err := p.Run(inputs...)
+	if err != nil {
+		return nil, err
+	}
+	copies := make([]*tensor.Tensor, len(outs))
+	for i, o := range outs {
+		c, err := tensor.New(o.DType, o.Shape)
+		if err != nil {
+			return nil, err
+		}
+		c.Quant = o.Quant
+		if err := c.CopyFrom(o); err != nil {
+			return nil, err
+		}
+		copies[i] = c
+	}
+	return copies, nil
+}
+
+func (m *Model) program() (*graph.Program, error) {
+	if p, ok := m.progs.Get().(*graph.Program); ok {
+		return p, nil
+	}
+	return m.compile()
+}
+
+// Preprocess turns an image into the model's input tensor: central crop (when configured), bilinear
+// resize to the input size (TFLite's label_image: align_corners and half_pixel_centers false), then the
+// input's normalisation: float (x − 127.5)/127.5, uint8 raw, int8 x − 128; one-channel models take the
+// ITU-R 601 luma.
+func (m *Model) Preprocess(img image.Image) (*tensor.Tensor, error) {
+	in := m.Input()
+	if len(in.Shape) != 4 {
+		return nil, fmt.Errorf("%s: input shape %v is not an image (NHWC)", m.name, in.Shape)
+	}
+	_, h, w, c := in.Shape.NHWC()
+	px, err := vision.ToPixels(img, c)
+	if err != nil {
+		return nil, err
+	}
+	if m.cfg.crop > 0 && m.cfg.crop < 1 {
+		if px, err = vision.CentralCrop(px, m.cfg.crop); err != nil {
+			return nil, err
+		}
+	}
+	px = vision.ResizeBilinear(px, h, w)
+	t := &tensor.Tensor{Shape: in.Shape.Clone(), DType: in.DType, Quant: in.Quant}
+	switch in.DType {
+	case tensor.Float32:
+		t.F32 = px.Float32(127.5, 127.5)
+	case tensor.Uint8:
+		t.U8 = px.Uint8()
+	case tensor.Int8:
+		t.I8 = px.Int8()
+	default:
+		return nil, fmt.Errorf("%s: cannot feed an image to a %v input", m.name, in.DType)
+	}
+	return t, nil
+}
+
+// Classify returns the k most probable classes of img, best first. Scores are the model's outputs
+// dequantized (code × scale for 8-bit models).
+func (m *Model) Classify(img image.Image, k int) ([]Prediction, error) {
+	x, err := m.Preprocess(img)
+	if err != nil {
+		return nil, err
+	}
+	outs, err := m.Run(x)
+	if err != nil {
+		return nil, err
+	}
+	return m.top(outs[0], k), nil
+}
+
+// ClassifyReader decodes an image (JPEG, PNG, GIF, BMP or WebP; refused before decoding when its
+// header claims more pixels than the limit) and classifies it.
+func (m *Model) ClassifyReader(r io.Reader, k int) ([]Prediction, error) {
+	img, _, err := vision.Decode(r, m.cfg.maxPixels)
+	if err != nil {
+		return nil, err
+	}
+	return m.Classify(img, k)
+}
+
+// ClassifyFile classifies the image in a file.
+func (m *Model) ClassifyFile(path string, k int) ([]Prediction, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	p, err := m.ClassifyReader(f, k)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+func (m *Model) top(out *tensor.Tensor, k int) []Prediction {
+	scores := out.Floats()
+	idx := make([]int, len(scores))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return scores[idx[a]] > scores[idx[b]] })
+	k = max(0, min(k, len(idx)))
+	preds := make([]Prediction, k)
+	for i := range preds {
+		j := idx[i]
+		preds[i] = Prediction{Index: j, Label: m.label(j), Score: scores[j]}
+	}
+	return preds
+}
+
+func (m *Model) label(i int) string {
+	if i < len(m.labels) {
+		return m.labels[i]
+	}
+	return strconv.Itoa(i)
+}
+
+// ReadLabels reads a label file: one class name per line, blank trailing lines ignored.
+func ReadLabels(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	labels := parseLabels(b)
+	if len(labels) == 0 {
+		return nil, fmt.Errorf("%s: no labels", path)
+	}
+	return labels, nil
+}
+
+func parseLabels(b []byte) []string {
+	lines := strings.Split(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n")
+	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
+		lines = lines[:len(lines)-1]
+	}
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	return lines
+}
+
+// ImageNetLabels returns the built-in ImageNet labels for a model with the given number of classes:
+// 1001 with "background" first, or 1000 without it; nil for other counts.
+func ImageNetLabels(classes int) []string {
+	all := parseLabels([]byte(assets.ImageNetLabels))
+	switch classes {
+	case len(all):
+		return all
+	case len(all) - 1:
+		return all[1:]
+	}
+	return nil
+}
+
+// embeddedLabels returns the labels packed in the model's associated files (the .txt file with one
+// line per class), else the built-in ImageNet list when the class count fits, else nil.
+func embeddedLabels(tm *tflite.Model, classes int) []string {
+	if files, err := tm.AssociatedFiles(); err == nil {
+		names := make([]string, 0, len(files))
+		for n := range files {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			if l := parseLabels(files[n]); strings.HasSuffix(n, ".txt") && len(l) == classes {
+				return l
+			}
+		}
+	}
+	return ImageNetLabels(classes)
+}
+
+func filenameBase(path string) string {
+	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}

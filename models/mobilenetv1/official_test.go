@@ -1,0 +1,67 @@
+package mobilenetv1
+
+import (
+	"math"
+	"testing"
+
+	"github.com/mobilenet-go/mobilenet/formats/tflite"
+	"github.com/mobilenet-go/mobilenet/graph"
+	"github.com/mobilenet-go/mobilenet/internal/golden"
+	"github.com/mobilenet-go/mobilenet/internal/lcg"
+	"github.com/mobilenet-go/mobilenet/tensor"
+)
+
+// TestBuilderEqualsOfficialGraph gives the builder at α 0.25, 224, 1001 classes the weights of the
+// official float model and compares its output with the TFLite interpreter's on the golden inputs
+// (testdata/golden, made by scripts/goldens.sh). Both forms of the built network are checked: the
+// training form, with batch norm set to add the folded bias, and the folded inference form.
+func TestBuilderEqualsOfficialGraph(t *testing.T) {
+	m, err := tflite.ReadFile("../../../shared/models/mobilenet_v1_0.25_224_1_default_1.tflite")
+	if err != nil {
+		t.Skipf("shared model not available: %v", err)
+	}
+	src, err := m.Graph()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Build(Config{Alpha: 0.25, Resolution: 224, Classes: 1001})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CopyWeights(g, src); err != nil {
+		t.Fatal(err)
+	}
+	gf, err := golden.Load("../../testdata/golden/mobilenet_v1_0.25_224_1_default_1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, form := range []struct {
+		name string
+		g    *graph.Graph
+	}{{"training form", g}, {"folded", graph.Fold(g)}} {
+		p, err := graph.Compile(form.g, graph.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst := 0.0
+		for _, c := range gf.Cases[:4] {
+			x, _ := tensor.FromFloat32(tensor.Shape{1, 224, 224, 3}, lcg.Float32s(c.Seed, 224*224*3))
+			out, err := p.Run(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, want := range c.Outputs[0].Floats {
+				worst = math.Max(worst, math.Abs(float64(out[0].F32[i]-want)))
+			}
+		}
+		t.Logf("%s: max |diff| against the oracle %.3g", form.name, worst)
+		if worst > 1e-5 {
+			t.Errorf("%s: max |diff| %.3g > 1e-5", form.name, worst)
+		}
+	}
+	// Mismatched architectures are refused.
+	other, _ := Build(Config{Alpha: 0.5, Resolution: 224, Classes: 1001})
+	if err := CopyWeights(other, src); err == nil {
+		t.Error("α 0.5 accepted the weights of α 0.25")
+	}
+}

@@ -1,0 +1,123 @@
+package mobilenet
+
+import (
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/mobilenet-go/mobilenet/internal/golden"
+	"github.com/mobilenet-go/mobilenet/internal/lcg"
+	"github.com/mobilenet-go/mobilenet/tensor"
+)
+
+// The goldens in testdata/golden are the TFLite interpreter's outputs (XNNPACK delegate) on seeded
+// random inputs; scripts/goldens.sh regenerates them. These tests run the same models on the same inputs.
+
+const sharedModels = "../shared/models"
+
+func loadShared(t *testing.T, name string, opts ...Option) *Model {
+	t.Helper()
+	m, err := Load(filepath.Join(sharedModels, name), opts...)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	return m
+}
+
+func loadGolden(t *testing.T, model string) *golden.File {
+	t.Helper()
+	f, err := golden.Load(filepath.Join("testdata/golden", model[:len(model)-len(".tflite")]+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// seededInput rebuilds the input of a seeded golden case.
+func seededInput(m *Model, seed uint32) *tensor.Tensor {
+	in := m.Input()
+	t := &tensor.Tensor{Shape: in.Shape.Clone(), DType: in.DType, Quant: in.Quant}
+	n := in.Shape.Size()
+	switch in.DType {
+	case tensor.Float32:
+		t.F32 = lcg.Float32s(seed, n)
+	case tensor.Uint8:
+		t.U8 = lcg.Uint8s(seed, n)
+	}
+	return t
+}
+
+var quantClassifiers = []string{"mobilenet_v1_0.25_128_quant.tflite", "mobilenet_v1_0.25_224_quant.tflite", "mobilenet_v1_0.75_192_quant.tflite"}
+
+// TestQuantizedEqualsOracle: in the default (XNNPACK) rounding, every output code of every golden case
+// equals the TFLite interpreter's.
+func TestQuantizedEqualsOracle(t *testing.T) {
+	for _, name := range quantClassifiers {
+		m := loadShared(t, name)
+		gf := loadGolden(t, name)
+		if len(gf.Cases) < 20 {
+			t.Fatalf("%s: only %d golden cases", name, len(gf.Cases))
+		}
+		for _, c := range gf.Cases {
+			out, err := m.Run(seededInput(m, c.Seed))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := c.Outputs[0].Ints
+			for i, q := range out[0].U8 {
+				if int32(q) != want[i] {
+					t.Fatalf("%s seed %d: output %d is %d, the oracle says %d", name, c.Seed, i, q, want[i])
+				}
+			}
+		}
+	}
+}
+
+// TestReferenceRoundingAgreement: TFLite's reference kernels round differently; they must still agree
+// with the oracle on at least 97 % of output codes.
+func TestReferenceRoundingAgreement(t *testing.T) {
+	for _, name := range quantClassifiers {
+		m := loadShared(t, name, WithRounding(Reference))
+		gf := loadGolden(t, name)
+		same, total, worst := 0, 0, 0
+		for _, c := range gf.Cases[:8] {
+			out, err := m.Run(seededInput(m, c.Seed))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, q := range out[0].U8 {
+				d := int(q) - int(c.Outputs[0].Ints[i])
+				if d == 0 {
+					same++
+				}
+				worst = max(worst, d, -d)
+				total++
+			}
+		}
+		share := float64(same) / float64(total)
+		t.Logf("%s: reference rounding agrees on %.2f %% of %d codes (max %d apart)", name, 100*share, total, worst)
+		if share < 0.97 {
+			t.Errorf("%s: only %.2f %% of codes agree", name, 100*share)
+		}
+	}
+}
+
+func TestFloatEqualsOracle(t *testing.T) {
+	const name = "mobilenet_v1_0.25_224_1_default_1.tflite"
+	m := loadShared(t, name)
+	gf := loadGolden(t, name)
+	worst := 0.0
+	for _, c := range gf.Cases {
+		out, err := m.Run(seededInput(m, c.Seed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range c.Outputs[0].Floats {
+			worst = math.Max(worst, math.Abs(float64(out[0].F32[i]-v)))
+		}
+	}
+	t.Logf("%s: max |diff| %.3g over %d cases", name, worst, len(gf.Cases))
+	if worst > 1e-5 {
+		t.Errorf("max |diff| %.3g > 1e-5", worst)
+	}
+}
