@@ -103,7 +103,13 @@ type Options struct {
 	// Rounding is the arithmetic of 8-bit convolutions: qref.XNNPACK (TFLite on a CPU, the default)
 	// or qref.Reference (TFLite's reference kernels, TFLite Micro).
 	Rounding qref.Rounding
+	// MaxBytes bounds the memory of the activations; 0 means DefaultMaxBytes.
+	MaxBytes int64
 }
+
+// DefaultMaxBytes is the most memory a compiled program's activations may take unless Options say
+// otherwise (4 GiB): enough for MobileNet 1.0/224 at batch 128, and a guard against hostile shapes.
+const DefaultMaxBytes = 4 << 30
 
 // need returns an error unless n inputs are present (the first required of them must not be nil).
 func need(in []*Value, min, maxN int) error {

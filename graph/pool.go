@@ -7,6 +7,9 @@ import (
 	"github.com/mobilenet-go/mobilenet/tensor"
 )
 
+// MaxPoolWindow bounds the taps of a pooling window (so that an 8-bit sum cannot overflow int32).
+const MaxPoolWindow = 1 << 20
+
 // AvgPool2D averages KH×KW windows (padding taps are not counted).
 type AvgPool2D struct {
 	KH, KW           int
@@ -27,6 +30,12 @@ func (p *AvgPool2D) Shapes(in []*Value) ([]tensor.Shape, error) {
 		return nil, err
 	}
 	n, h, w, c := in[0].Shape.NHWC()
+	if p.KH < 1 || p.KW < 1 || p.KH*p.KW > MaxPoolWindow {
+		return nil, fmt.Errorf("pooling window %d×%d: want 1 to %d taps", p.KH, p.KW, MaxPoolWindow)
+	}
+	if pd := p.Pads; pd.Top >= p.KH || pd.Bottom >= p.KH || pd.Left >= p.KW || pd.Right >= p.KW {
+		return nil, fmt.Errorf("padding %+v leaves %d×%d windows with no input", pd, p.KH, p.KW)
+	}
 	oh, err := ref.OutSize(h, p.KH, p.StrideH, 1, p.Pads.Top, p.Pads.Bottom)
 	if err != nil {
 		return nil, err

@@ -53,6 +53,24 @@ func Compile(g *Graph, opt Options) (*Program, error) {
 			return nil, fmt.Errorf("graph: output value %d is never computed", id)
 		}
 	}
+	limit := opt.MaxBytes
+	if limit <= 0 {
+		limit = DefaultMaxBytes
+	}
+	var total int64
+	for i, v := range p.vals {
+		if v == nil || p.tensors[i] != nil {
+			continue
+		}
+		n, err := v.Shape.Elems()
+		if err != nil {
+			return nil, fmt.Errorf("graph: value %q: %w", v.Name, err)
+		}
+		total += int64(n) * int64(v.DType.Size())
+		if total > limit {
+			return nil, fmt.Errorf("graph: the activations need more than %d bytes at batch %d (the limit)", limit, opt.Batch)
+		}
+	}
 	for i, v := range p.vals {
 		if v == nil || p.tensors[i] != nil {
 			continue

@@ -37,7 +37,8 @@ var (
 
 // Decode reads one image (JPEG, PNG, the first frame of a GIF, BMP or WebP)
 // from r and returns it with its format name ("jpeg", "png", "gif", "bmp",
-// "webp").
+// "webp"). A GIF frame is returned as stored: where it covers only part of
+// the GIF's screen, its bounds are that part.
 //
 // It first reads only the header and refuses, before any pixel buffer is
 // allocated, an image that claims more than maxPixels pixels
@@ -68,8 +69,9 @@ func Decode(r io.Reader, maxPixels int64) (img image.Image, format string, err e
 	if err != nil {
 		return nil, format, fmt.Errorf("%w (%s): %w", ErrCorrupt, format, err)
 	}
-	b := img.Bounds()
-	if b.Dx() != cfg.Width || b.Dy() != cfg.Height {
+	// A GIF's first frame may be smaller than its screen; no format may
+	// give more pixels than its header promised.
+	if b := img.Bounds(); b.Empty() || b.Dx() > cfg.Width || b.Dy() > cfg.Height {
 		return nil, format, fmt.Errorf("%w (%s): header says %d×%d but the pixels are %d×%d",
 			ErrCorrupt, format, cfg.Width, cfg.Height, b.Dx(), b.Dy())
 	}

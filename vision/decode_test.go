@@ -145,6 +145,36 @@ func TestDecodeGIFFirstFrame(t *testing.T) {
 	}
 }
 
+// TestDecodeGIFSmallFrame checks a first frame smaller than the GIF's
+// screen comes back with its own bounds.
+func TestDecodeGIFSmallFrame(t *testing.T) {
+	frame := image.NewPaletted(image.Rect(1, 1, 3, 3), color.Palette{color.Black, color.White})
+	frame.Pix[0] = 1
+	var buf bytes.Buffer
+	g := &gif.GIF{
+		Image:  []*image.Paletted{frame},
+		Delay:  []int{0},
+		Config: image.Config{ColorModel: frame.Palette, Width: 4, Height: 4},
+	}
+	if err := gif.EncodeAll(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	img, _, err := Decode(&buf, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds() != image.Rect(1, 1, 3, 3) {
+		t.Fatalf("bounds %v, want (1,1)-(3,3)", img.Bounds())
+	}
+	p, err := ToPixels(img, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.H != 2 || p.W != 2 || p.Pix[0] != 255 || p.Pix[1] != 0 {
+		t.Fatalf("got %d×%d %v", p.H, p.W, p.Pix)
+	}
+}
+
 // TestDecodeWebPAlpha checks a lossy WebP with an alpha channel (VP8X,
 // ALPH, VP8 chunks) decodes with its colour channels kept.
 func TestDecodeWebPAlpha(t *testing.T) {

@@ -17,8 +17,9 @@ type Box struct {
 	Score                  float64 // shown with two decimals
 }
 
-// palette holds 20 colours that stay distinct from one another and from
-// typical photo content; class ids index it modulo its length.
+// palette holds 20 colours that stay distinct from one another (Sasha
+// Trubetskoy's list of 20 simple, distinct colours); class ids index it
+// modulo its length.
 var palette = [...]color.RGBA{
 	{230, 25, 75, 255},   // red
 	{60, 180, 75, 255},   // green
@@ -49,10 +50,10 @@ func classColor(class int) color.RGBA {
 }
 
 // lineWidth is the outline width for an image whose shorter side is
-// minSide pixels: 1 px up to about 375 px, then 1 px per 250 px (16 px at
+// minSide pixels: 1 px per 200 px, at least 1 (3 px at 600 px, 20 px at
 // 4000 px).
 func lineWidth(minSide int) int {
-	return max(1, int(math.Round(float64(minSide)/250)))
+	return max(1, int(math.Round(float64(minSide)/200)))
 }
 
 // DrawBoxes returns a copy of img, as an *image.RGBA whose bounds start at
@@ -124,10 +125,10 @@ func outline(dst *image.RGBA, r image.Rectangle, lw int, c color.RGBA) {
 	t := min(lw, r.Dy())
 	s := min(lw, r.Dx())
 	for _, e := range [...]image.Rectangle{
-		{Min: r.Min, Max: image.Pt(r.Max.X, r.Min.Y+t)},                      // top
-		{Min: image.Pt(r.Min.X, r.Max.Y-t), Max: r.Max},                      // bottom
-		{Min: r.Min, Max: image.Pt(r.Min.X+s, r.Max.Y)},                      // left
-		{Min: image.Pt(r.Max.X-s, r.Min.Y), Max: image.Pt(r.Max.X, r.Max.Y)}, // right
+		{Min: r.Min, Max: image.Pt(r.Max.X, r.Min.Y+t)}, // top
+		{Min: image.Pt(r.Min.X, r.Max.Y-t), Max: r.Max}, // bottom
+		{Min: r.Min, Max: image.Pt(r.Min.X+s, r.Max.Y)}, // left
+		{Min: image.Pt(r.Max.X-s, r.Min.Y), Max: r.Max}, // right
 	} {
 		draw.Draw(dst, e, src, image.Point{}, draw.Src)
 	}

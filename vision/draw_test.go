@@ -74,20 +74,20 @@ func countColor(m *image.RGBA, r image.Rectangle, c color.RGBA) int {
 	return n
 }
 
-// TestDrawBoxesLarge draws on 3000×2000: lines round(2000/250) = 8 px, font
-// 13·round(60/13) = 65 px high, tag 75 px high placed above the box.
+// TestDrawBoxesLarge draws on 3000×2000: lines 2000/200 = 10 px, font
+// 13·round(70/13) = 65 px high, tag 75 px high placed above the box.
 func TestDrawBoxesLarge(t *testing.T) {
 	src := greyImage(3000, 2000)
 	yellow := palette[2]
 	out := DrawBoxes(src, []Box{{XMin: 1000, YMin: 1000, XMax: 2000, YMax: 1500, Class: 2, Label: "dog", Score: 0.5}})
 	checkColors(t, out, []pixelCheck{
 		{1000, 1200, yellow}, // left line, outer column
-		{1007, 1200, yellow}, // left line, inner column
-		{1008, 1200, grey},   // inside the box
+		{1009, 1200, yellow}, // left line, inner column
+		{1010, 1200, grey},   // inside the box
 		{999, 1200, grey},    // outside the box
 		{1999, 1200, yellow}, // right line
-		{1992, 1200, yellow},
-		{1991, 1200, grey},
+		{1990, 1200, yellow},
+		{1989, 1200, grey},
 		{1500, 1000, yellow}, // top line
 		{1500, 1499, yellow}, // bottom line
 		{1500, 1500, grey},
@@ -172,7 +172,7 @@ func TestPalette(t *testing.T) {
 
 func TestSizesScale(t *testing.T) {
 	tests := []struct{ side, line, scale int }{
-		{50, 1, 1}, {100, 1, 1}, {500, 2, 1}, {1000, 4, 2}, {2000, 8, 5}, {4000, 16, 9},
+		{50, 1, 1}, {100, 1, 1}, {500, 3, 1}, {600, 3, 2}, {1000, 5, 3}, {2000, 10, 5}, {4000, 20, 11},
 	}
 	for _, tc := range tests {
 		if l, s := lineWidth(tc.side), labelScale(tc.side); l != tc.line || s != tc.scale {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"image"
 	"testing"
-	"time"
 )
 
 // FuzzDecode feeds arbitrary bytes to Decode: it must not panic, every
@@ -27,11 +26,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(webpVP8XHeader(5, 5))
 	const limit = 1 << 16
 	f.Fuzz(func(t *testing.T, data []byte) {
-		t0 := time.Now()
 		img, _, err := Decode(bytes.NewReader(data), limit)
-		if d := time.Since(t0); d > 2*time.Second {
-			t.Fatalf("slow: %v", d)
-		}
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrUnknownFormat) && !errors.Is(err, ErrTooManyPixels) {
 				t.Fatalf("error %v wraps none of the package's errors", err)

@@ -19,10 +19,10 @@ import (
 var labelFace = basicfont.Face7x13
 
 // labelScale is the magnification of the 13-pixel font for an image whose
-// shorter side is minSide pixels: text about 3% of that side high, at
-// least 1× (13 px); 4000 px gives 9× (117 px).
+// shorter side is minSide pixels: text about 3.5% of that side high, at
+// least 1× (13 px); 600 px gives 2×, 4000 px 11× (143 px).
 func labelScale(minSide int) int {
-	return max(1, int(math.Round(0.03*float64(minSide)/float64(labelFace.Height))))
+	return max(1, int(math.Round(0.035*float64(minSide)/float64(labelFace.Height))))
 }
 
 // labelText is "<label> <score>", the class number standing in for an empty

@@ -81,14 +81,31 @@ func ToPixels(img image.Image, channels int) (*Pixels, error) {
 }
 
 func fromYCbCr(p *Pixels, m *image.YCbCr) {
-	b, c := m.Rect, p.C
-	i := 0
+	b := m.Rect
+	// cx[i] is the chroma column of pixel column b.Min.X+i relative to that
+	// of the first, as COffset computes it (the same on every row), so the
+	// inner loop does no division.
+	cx := make([]int, b.Dx())
+	for i := range cx {
+		cx[i] = m.COffset(b.Min.X+i, b.Min.Y) - m.COffset(b.Min.X, b.Min.Y)
+	}
+	out := p.Pix
 	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			ci := m.COffset(x, y)
-			r, g, bl := color.YCbCrToRGB(m.Y[m.YOffset(x, y)], m.Cb[ci], m.Cr[ci])
-			put(p.Pix[i:i+c], c, r, g, bl)
-			i += c
+		yRow := m.Y[m.YOffset(b.Min.X, y):]
+		c0 := m.COffset(b.Min.X, y)
+		cb, cr := m.Cb[c0:], m.Cr[c0:]
+		if p.C == 3 {
+			for i, j := range cx {
+				r, g, bl := color.YCbCrToRGB(yRow[i], cb[j], cr[j])
+				out[0], out[1], out[2] = float32(r), float32(g), float32(bl)
+				out = out[3:]
+			}
+			continue
+		}
+		for i, j := range cx {
+			r, g, bl := color.YCbCrToRGB(yRow[i], cb[j], cr[j])
+			out[0] = luma(r, g, bl)
+			out = out[1:]
 		}
 	}
 }

@@ -93,14 +93,22 @@ func TestToPixelsYCbCrMatchesStdlib(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		g, err := ToPixels(sub, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
 		i := 0
 		for y := 1; y < 6; y++ {
 			for x := 1; x < 8; x++ {
 				c := color.RGBAModel.Convert(sub.At(x, y)).(color.RGBA)
-				if p.Pix[i] != float32(c.R) || p.Pix[i+1] != float32(c.G) || p.Pix[i+2] != float32(c.B) {
-					t.Fatalf("%v (%d,%d): got %v, want %v", ratio, x, y, p.Pix[i:i+3], c)
+				if p.Pix[3*i] != float32(c.R) || p.Pix[3*i+1] != float32(c.G) || p.Pix[3*i+2] != float32(c.B) {
+					t.Fatalf("%v (%d,%d): got %v, want %v", ratio, x, y, p.Pix[3*i:3*i+3], c)
 				}
-				i += 3
+				want := float32(0.299*float64(c.R) + 0.587*float64(c.G) + 0.114*float64(c.B))
+				if g.Pix[i] != want {
+					t.Fatalf("%v (%d,%d): grey %v, want %v", ratio, x, y, g.Pix[i], want)
+				}
+				i++
 			}
 		}
 	}

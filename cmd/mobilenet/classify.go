@@ -27,7 +27,7 @@ var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".gif
 func init() {
 	c := &command{name: "classify", summary: "classify images with a MobileNet model (the built-in 0.75/192 uint8 model by default)",
 		usage: "[--model M.tflite] [--labels FILE] [--top K] [--rounding R] [--threads N] [--crop F] [--max-pixels N] [--json] IMAGE|DIR ..."}
-	c.run = func(args []string, stdout io.Writer) error {
+	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stdout)
 		model := fs.String("model", "", "a .tflite classifier (default: the built-in MobileNet V1 0.75/192 uint8)")
 		labelsPath := fs.String("labels", "", "label file, one class per line (default: the model's own labels, else ImageNet)")
@@ -101,7 +101,7 @@ func init() {
 		}
 		for _, res := range results {
 			if res.Error != "" {
-				fmt.Fprintf(os.Stderr, "mobilenet classify: %s\n", oneLine(res.Error))
+				fmt.Fprintf(stderr, "mobilenet classify: %s\n", oneLine(res.Error))
 			}
 		}
 		if failed > 0 {

@@ -14,7 +14,7 @@ import (
 func init() {
 	c := &command{name: "inspect", summary: "list the tensors, operators, quantization and cost of a .tflite model",
 		usage: "MODEL.tflite"}
-	c.run = func(args []string, stdout io.Writer) error {
+	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stdout)
 		if err := parse(fs, args); err != nil {
 			return err

@@ -17,7 +17,7 @@ type command struct {
 	name    string
 	summary string
 	usage   string // the argument synopsis after the command name
-	run     func(args []string, stdout io.Writer) error
+	run     func(args []string, stdout, stderr io.Writer) error
 }
 
 var commands = map[string]*command{}
@@ -54,7 +54,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mobilenet: unknown command %q (run 'mobilenet help' for the list)\n", args[0])
 		return 2
 	}
-	err := c.run(args[1:], stdout)
+	err := c.run(args[1:], stdout, stderr)
 	var ue *usageError
 	switch {
 	case err == nil:

@@ -26,7 +26,7 @@ type tensorJSON struct {
 func init() {
 	c := &command{name: "run", summary: "run a .tflite model on raw input tensors and print or save every output",
 		usage: "--model M.tflite --input IN.bin [--input IN2.bin ...] [--rounding xnnpack|reference] [--json] [--out DIR]"}
-	c.run = func(args []string, stdout io.Writer) error {
+	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stdout)
 		model := fs.String("model", "", "the .tflite model (required)")
 		var inputs listFlag

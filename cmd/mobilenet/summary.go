@@ -23,7 +23,7 @@ type summaryJSON struct {
 func init() {
 	c := &command{name: "summary", summary: "print the layers, parameters and mult-adds of a MobileNet V1 network",
 		usage: "[--alpha A] [--resolution R] [--channels C] [--classes N] [--conv separable|full] [--json]"}
-	c.run = func(args []string, stdout io.Writer) error {
+	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stdout)
 		alpha := fs.Float64("alpha", 1, "width multiplier α, in (0, 4]")
 		res := fs.Int("resolution", 224, "input height and width in pixels, at least 16")

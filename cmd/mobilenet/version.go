@@ -12,7 +12,7 @@ const version = "0.1.0-dev"
 
 func init() {
 	c := &command{name: "version", summary: "print the version of mobilenet and of Go", usage: ""}
-	c.run = func(args []string, stdout io.Writer) error {
+	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stdout)
 		if err := parse(fs, args); err != nil {
 			return err

@@ -27,16 +27,10 @@ func AveragePool2D[T uint8 | int8](in []T, inShape [4]int, fh, fw, strideH, stri
 				y0, x0 := oy*sh-padTop, ox*sw-padLeft
 				for ch := 0; ch < c; ch++ {
 					var sum, cnt int32
-					for fy := 0; fy < fh; fy++ {
-						y := y0 + fy
-						if y < 0 || y >= h {
-							continue
-						}
-						for fx := 0; fx < fw; fx++ {
-							x := x0 + fx
-							if x < 0 || x >= w {
-								continue
-							}
+					// The in-bounds taps of the window: rows y0..y0+fh−1 and columns x0..x0+fw−1 clipped
+					// to the input (the clipping also keeps huge windows cheap).
+					for y := max(y0, 0); y < min(y0+fh, h); y++ {
+						for x := max(x0, 0); x < min(x0+fw, w); x++ {
 							sum += int32(in[((b*h+y)*w+x)*c+ch])
 							cnt++
 						}

@@ -13,16 +13,10 @@ func AvgPool2D(in []float32, is [4]int, kh, kw, strideH, strideW int, pads Pads,
 				for ch := 0; ch < c; ch++ {
 					var sum float32
 					count := 0
-					for ky := 0; ky < kh; ky++ {
-						y := oy*strideH + ky - pads.Top
-						if y < 0 || y >= h {
-							continue
-						}
-						for kx := 0; kx < kw; kx++ {
-							x := ox*strideW + kx - pads.Left
-							if x < 0 || x >= w {
-								continue
-							}
+					// The in-bounds taps: the window's rows and columns clipped to the input.
+					y0, x0 := oy*strideH-pads.Top, ox*strideW-pads.Left
+					for y := max(y0, 0); y < min(y0+kh, h); y++ {
+						for x := max(x0, 0); x < min(x0+kw, w); x++ {
 							sum += in[((b*h+y)*w+x)*c+ch]
 							count++
 						}

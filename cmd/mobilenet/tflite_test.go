@@ -1,0 +1,139 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mobilenet-go/mobilenet/internal/golden"
+	"github.com/mobilenet-go/mobilenet/internal/lcg"
+)
+
+const shared = "../../../shared"
+
+func TestRunJSONEqualsOracle(t *testing.T) {
+	model := filepath.Join(shared, "models/mobilenet_v1_0.25_128_quant.tflite")
+	gf, err := golden.Load("../../testdata/golden/mobilenet_v1_0.25_128_quant.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.bin")
+	c := gf.Cases[3]
+	if err := os.WriteFile(in, lcg.Uint8s(c.Seed, 128*128*3), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := cli("run", "--model", model, "--input", in, "--json", "--out", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		Inputs []struct {
+			Name  string `json:"name"`
+			Shape []int  `json:"shape"`
+			DType string `json:"dtype"`
+		} `json:"inputs"`
+		Outputs []struct {
+			Name  string    `json:"name"`
+			Shape []int     `json:"shape"`
+			DType string    `json:"dtype"`
+			Data  []float64 `json:"data"`
+		} `json:"outputs"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Inputs[0].Name != gf.Inputs[0].Name || doc.Inputs[0].DType != "uint8" || len(doc.Outputs) != 1 {
+		t.Fatalf("structure %+v", doc)
+	}
+	o := doc.Outputs[0]
+	if o.Name != c.Outputs[0].Name || o.DType != "uint8" || len(o.Data) != 1001 {
+		t.Fatalf("output %s %s %d", o.Name, o.DType, len(o.Data))
+	}
+	for i, v := range o.Data {
+		if int32(v) != c.Outputs[0].Ints[i] {
+			t.Fatalf("code %d: %v, oracle %d", i, v, c.Outputs[0].Ints[i])
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "output_0.bin"))
+	if err != nil || len(raw) != 1001 || int32(raw[7]) != c.Outputs[0].Ints[7] {
+		t.Fatalf("--out: %d bytes, %v", len(raw), err)
+	}
+	// The readable summary.
+	code, out, _ = cli("run", "--model", model, "--input", in)
+	if code != 0 || !strings.Contains(out, "MobilenetV1/Predictions/Reshape_1: uint8 [1 1001]") {
+		t.Fatalf("summary: %d %q", code, out)
+	}
+	// Wrong input size, wrong count, bad rounding.
+	small := filepath.Join(dir, "small.bin")
+	os.WriteFile(small, []byte{1, 2, 3}, 0o644)
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"run", "--model", model, "--input", small}, 1, "3 bytes"},
+		{[]string{"run", "--model", model}, 2, "takes 1 inputs"},
+		{[]string{"run", "--model", model, "--input", in, "--rounding", "banker"}, 2, "xnnpack or reference"},
+		{[]string{"run", "--input", in}, 2, "--model is required"},
+		{[]string{"run", "--model", small, "--input", in}, 1, "small.bin"},
+	} {
+		code, _, errs := cli(c.args...)
+		if code != c.code || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%v: exit %d, %q; want %d and %q", c.args[1:], code, errs, c.code, c.want)
+		}
+	}
+}
+
+func TestInspect(t *testing.T) {
+	code, out, errs := cli("inspect", filepath.Join(shared, "models/mobilenet_v1_0.25_224_quant.tflite"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"operators used: AVERAGE_POOL_2D, CONV_2D, DEPTHWISE_CONV_2D, RESHAPE, SOFTMAX", "scale 0.0078125 zp 128", "cost: 41", "associated files:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("inspect output lacks %q", want)
+		}
+	}
+}
+
+func TestClassifyCommand(t *testing.T) {
+	dir := t.TempDir()
+	burger, _ := os.ReadFile(filepath.Join(shared, "images/tfls_burger.jpg"))
+	os.WriteFile(filepath.Join(dir, "a_burger.jpg"), burger, 0o644)
+	os.WriteFile(filepath.Join(dir, "b_broken.jpg"), burger[:500], 0o644)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not an image"), 0o644)
+	code, out, errs := cli("classify", "--json", "--top", "2", dir)
+	if code != 1 || !strings.Contains(errs, "b_broken.jpg") || !strings.Contains(errs, "1 of 2 images") {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	var res []struct {
+		Image       string `json:"image"`
+		Predictions []struct {
+			Index int     `json:"index"`
+			Label string  `json:"label"`
+			Score float64 `json:"score"`
+		} `json:"predictions"`
+		Error string `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 2 || len(res[0].Predictions) != 2 || res[0].Predictions[0].Label != "cheeseburger" || res[0].Predictions[0].Index != 934 || res[1].Error == "" {
+		t.Fatalf("results %+v", res)
+	}
+	code, out, _ = cli("classify", filepath.Join(dir, "a_burger.jpg"))
+	if code != 0 || !strings.Contains(out, "cheeseburger (934)") {
+		t.Fatalf("text: %d %q", code, out)
+	}
+	for _, args := range [][]string{{"classify"}, {"classify", "--top", "0", "x.jpg"}, {"classify", "--crop", "1.5", "x.jpg"}, {"classify", "--threads", "0", "x.jpg"}} {
+		if code, _, _ := cli(args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+	if code, _, errs := cli("classify", filepath.Join(dir, "missing.jpg")); code != 1 || !strings.Contains(errs, "missing.jpg") {
+		t.Errorf("missing file: exit %d %q", code, errs)
+	}
+}

@@ -1,0 +1,55 @@
+package mobilenet_test
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"log"
+
+	"github.com/mobilenet-go/mobilenet"
+)
+
+// Classify a photo with the built-in MobileNet V1 0.75/192 uint8 model.
+func ExampleModel_ClassifyFile() {
+	m, err := mobilenet.Default()
+	if err != nil {
+		log.Fatal(err)
+	}
+	preds, err := m.ClassifyFile("../shared/images/tfls_burger.jpg", 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%s %.2f\n", preds[0].Label, preds[0].Score)
+	// Output: cheeseburger 1.00
+}
+
+// Classify an image already in memory, with TFLite Micro's arithmetic.
+func ExampleModel_Classify() {
+	m, err := mobilenet.Default(mobilenet.WithRounding(mobilenet.Reference))
+	if err != nil {
+		log.Fatal(err)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 64, 64))
+	for y := 0; y < 64; y++ {
+		for x := 0; x < 64; x++ {
+			img.Set(x, y, color.RGBA{R: 200, G: 30, B: 30, A: 255})
+		}
+	}
+	preds, err := m.Classify(img, 3)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(preds), preds[0].Score >= preds[1].Score)
+	// Output: 3 true
+}
+
+// Load a .tflite file and look at its input.
+func ExampleLoad() {
+	m, err := mobilenet.Load("../shared/models/mobilenet_v1_0.25_128_quant.tflite")
+	if err != nil {
+		log.Fatal(err)
+	}
+	in := m.Input()
+	fmt.Println(in.Name, in.DType, in.Shape, in.Quant)
+	// Output: input uint8 [1 128 128 3] scale 0.0078125 zp 128
+}
