@@ -3,8 +3,8 @@ module github.com/mobilenet-go/mobilenet
 go 1.26.0
 
 require (
-	github.com/google/flatbuffers v25.12.19+incompatible // indirect
-	golang.org/x/image v0.48.0 // indirect
-	golang.org/x/sys v0.50.0 // indirect
-	google.golang.org/protobuf v1.36.12 // indirect
+	github.com/google/flatbuffers v25.12.19+incompatible
+	golang.org/x/image v0.48.0
+	golang.org/x/sys v0.50.0
+	google.golang.org/protobuf v1.36.12
 )

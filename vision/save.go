@@ -1,15 +1,15 @@
 package vision
 
 import (
-	"bufio"
 	"fmt"
 	"image"
 	"image/jpeg"
 	"image/png"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mobilenet-go/mobilenet/internal/atomicfile"
 )
 
 // encoderFor returns the encoder for a file name's extension: .png, or
@@ -32,53 +32,13 @@ func encoderFor(path string) (func(io.Writer, image.Image) error, error) {
 // is atomic: the image goes to a temporary file in the same directory, which
 // is synced and then renamed over path, so a failure leaves an existing file
 // untouched. The new file has mode 0644.
-func SaveImage(path string, img image.Image) (err error) {
+func SaveImage(path string, img image.Image) error {
 	encode, err := encoderFor(path)
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := atomicfile.Write(path, func(w io.Writer) error { return encode(w, img) }); err != nil {
 		return fmt.Errorf("vision: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	w := bufio.NewWriter(tmp)
-	if err := encode(w, img); err != nil {
-		return fmt.Errorf("vision: encoding %s: %w", path, err)
-	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("vision: writing %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("vision: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("vision: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("vision: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("vision: %w", err)
-	}
-	syncDir(dir)
 	return nil
-}
-
-// syncDir makes a rename in dir durable where the system allows syncing a
-// directory; where it does not, the rename has still happened, so errors
-// are ignored.
-func syncDir(dir string) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return
-	}
-	d.Sync()
-	d.Close()
 }

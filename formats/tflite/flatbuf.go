@@ -1,9 +1,10 @@
 package tflite
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
+
+	flatbuffers "github.com/google/flatbuffers/go"
 )
 
 // decoder reads a flatbuffer with every access bounds-checked. Positions are int64 so that
@@ -43,10 +44,11 @@ func (d *decoder) inFile(pos, n int64) bool {
 	return pos >= 0 && n >= 0 && pos <= d.size && n <= d.size-pos
 }
 
-// The raw readers below are only called on ranges already checked with inFile.
-func (d *decoder) rawU16(pos int64) uint16 { return binary.LittleEndian.Uint16(d.b[pos:]) }
-func (d *decoder) rawU32(pos int64) uint32 { return binary.LittleEndian.Uint32(d.b[pos:]) }
-func (d *decoder) rawU64(pos int64) uint64 { return binary.LittleEndian.Uint64(d.b[pos:]) }
+// The raw readers below use the flatbuffers runtime's little-endian scalar readers, which do not
+// check bounds: they are only called on ranges already checked with inFile.
+func (d *decoder) rawU16(pos int64) uint16 { return flatbuffers.GetUint16(d.b[pos:]) }
+func (d *decoder) rawU32(pos int64) uint32 { return flatbuffers.GetUint32(d.b[pos:]) }
+func (d *decoder) rawU64(pos int64) uint64 { return flatbuffers.GetUint64(d.b[pos:]) }
 
 // table is a flatbuffer table whose object and vtable have been checked to lie in the file.
 // The zero table has no fields: every accessor returns the field's default.
