@@ -139,3 +139,42 @@ func (g *Graph) Input(n *Node, i int) *Value {
 	}
 	return g.Values[n.Inputs[i]]
 }
+
+// InferShapes fills in the shapes an importer left unknown (nil) by applying each node's shape rule at
+// batch 1, in execution order. Shapes already known are left for Compile to check.
+func (g *Graph) InferShapes() error {
+	for _, n := range g.Nodes {
+		in, err := g.values(n.Name, n.Inputs)
+		if err != nil {
+			return err
+		}
+		unknown := false
+		for _, v := range in {
+			if v != nil && v.Shape == nil {
+				return fmt.Errorf("%s (%s): an input's shape is unknown", n.Name, n.Op.Type())
+			}
+		}
+		for _, id := range n.Outputs {
+			if id < 0 || id >= len(g.Values) {
+				return fmt.Errorf("%s: output value %d out of range", n.Name, id)
+			}
+			unknown = unknown || g.Values[id].Shape == nil
+		}
+		if !unknown {
+			continue
+		}
+		shapes, err := n.Op.Shapes(in)
+		if err != nil {
+			return fmt.Errorf("%s (%s): %w", n.Name, n.Op.Type(), err)
+		}
+		if len(shapes) != len(n.Outputs) {
+			return fmt.Errorf("%s (%s): produces %d outputs, the graph names %d", n.Name, n.Op.Type(), len(shapes), len(n.Outputs))
+		}
+		for i, id := range n.Outputs {
+			if g.Values[id].Shape == nil {
+				g.Values[id].Shape = shapes[i]
+			}
+		}
+	}
+	return nil
+}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mobilenet-go/mobilenet/detect"
 	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/kernels/ref"
 	"github.com/mobilenet-go/mobilenet/tensor"
@@ -58,6 +59,19 @@ func (m *Model) Graph() (*graph.Graph, error) {
 			return nil, fmt.Errorf("tflite: input tensor %d (%s) has no batch dimension", id, g.Values[id].Name)
 		}
 	}
+	// TFLite leaves some shapes unknown (rank 0), such as the detection post-process outputs: they are
+	// inferred from the ops once the graph is built.
+	produced := map[int]bool{}
+	for _, op := range sg.Operators {
+		for _, id := range op.Outputs {
+			produced[id] = true
+		}
+	}
+	for id := range produced {
+		if v := g.Values[id]; len(v.Shape) == 0 && !v.Const() {
+			v.Shape = nil
+		}
+	}
 	g.Inputs = append([]int(nil), sg.Inputs...)
 	g.Outputs = append([]int(nil), sg.Outputs...)
 	for i := range sg.Operators {
@@ -72,6 +86,9 @@ func (m *Model) Graph() (*graph.Graph, error) {
 			name = sg.Tensors[op.Outputs[0]].Name
 		}
 		g.AddNode(name, gop, append([]int(nil), op.Inputs...), append([]int(nil), op.Outputs...))
+	}
+	if err := g.InferShapes(); err != nil {
+		return nil, fmt.Errorf("tflite: %w", err)
 	}
 	return g, nil
 }
@@ -249,6 +266,27 @@ func (m *Model) convert(sg *Subgraph, op *Operator, code OperatorCode) (graph.Op
 			return nil, fmt.Errorf("needs Softmax options")
 		}
 		return &graph.Softmax{Beta: o.Beta}, nil
+	case Concatenation:
+		o, ok := op.Options.(*ConcatenationOptions)
+		if !ok {
+			return nil, fmt.Errorf("needs Concatenation options")
+		}
+		a, err := act(o.Activation)
+		if err != nil {
+			return nil, err
+		}
+		return &graph.Concatenation{Axis: o.Axis, Act: a}, nil
+	case Logistic:
+		return &graph.Logistic{}, nil
+	case Custom:
+		if code.Custom != "TFLite_Detection_PostProcess" {
+			break
+		}
+		o, err := detect.ParseOptions(op.CustomOptions)
+		if err != nil {
+			return nil, err
+		}
+		return &graph.DetectionPostProcess{Options: o}, nil
 	case FullyConnected:
 		o, ok := op.Options.(*FullyConnectedOptions)
 		if !ok {
