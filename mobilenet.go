@@ -47,10 +47,12 @@ const DefaultMaxPixels = 100_000_000
 type Option func(*config)
 
 type config struct {
-	rounding  Rounding
-	labels    []string
-	crop      float64
-	maxPixels int64
+	rounding      Rounding
+	labels        []string
+	crop          float64
+	maxPixels     int64
+	threshold     float64
+	maxDetections int
 }
 
 // WithRounding chooses the arithmetic of 8-bit models.
@@ -62,6 +64,12 @@ func WithLabels(labels []string) Option { return func(c *config) { c.labels = la
 // WithCrop keeps the central fraction f of the image before resizing (0.875 is the Inception
 // evaluation crop); 0 or 1 keeps the whole image.
 func WithCrop(f float64) Option { return func(c *config) { c.crop = f } }
+
+// WithThreshold keeps the detections scoring at least t (default 0.5).
+func WithThreshold(t float64) Option { return func(c *config) { c.threshold = t } }
+
+// WithMaxDetections keeps at most n detections per image (0: all the model gives).
+func WithMaxDetections(n int) Option { return func(c *config) { c.maxDetections = n } }
 
 // WithMaxPixels refuses images whose header claims more than n pixels, before decoding them.
 func WithMaxPixels(n int64) Option { return func(c *config) { c.maxPixels = n } }
@@ -120,7 +128,7 @@ func Default(opts ...Option) (*Model, error) {
 }
 
 func newModel(name string, tm *tflite.Model, opts []Option) (*Model, error) {
-	cfg := config{rounding: XNNPACK, maxPixels: DefaultMaxPixels}
+	cfg := config{rounding: XNNPACK, maxPixels: DefaultMaxPixels, threshold: 0.5}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -137,7 +145,15 @@ func newModel(name string, tm *tflite.Model, opts []Option) (*Model, error) {
 	m.progs.Put(p)
 	m.labels = cfg.labels
 	if m.labels == nil {
-		m.labels = embeddedLabels(tm, m.classes())
+		classes := m.classes()
+		pp := postProcess(g)
+		if pp != nil {
+			classes = pp.Options.NumClasses
+		}
+		m.labels = embeddedLabels(tm, classes)
+		if m.labels == nil && pp != nil && classes == len(COCOLabels()) {
+			m.labels = COCOLabels()
+		}
 	}
 	return m, nil
 }

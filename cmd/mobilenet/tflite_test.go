@@ -137,3 +137,59 @@ func TestClassifyCommand(t *testing.T) {
 		t.Errorf("missing file: exit %d %q", code, errs)
 	}
 }
+
+func TestDetectCommand(t *testing.T) {
+	dir := t.TempDir()
+	photo := filepath.Join(shared, "images/tfls_grace_hopper.jpg")
+	drawn := filepath.Join(dir, "out.png")
+	code, out, errs := cli("detect", "--json", "--threshold", "0.5", "-o", drawn, photo)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var res []struct {
+		Image      string `json:"image"`
+		Detections []struct {
+			Label string  `json:"label"`
+			Class int     `json:"class"`
+			Score float64 `json:"score"`
+			Box   struct {
+				XMin float64 `json:"x_min"`
+				YMin float64 `json:"y_min"`
+				XMax float64 `json:"x_max"`
+				YMax float64 `json:"y_max"`
+			} `json:"box"`
+		} `json:"detections"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || len(res[0].Detections) == 0 || res[0].Detections[0].Label != "person" || res[0].Detections[0].Class != 0 || res[0].Detections[0].Box.XMax <= res[0].Detections[0].Box.XMin {
+		t.Fatalf("results %+v", res)
+	}
+	if st, err := os.Stat(drawn); err != nil || st.Size() < 1000 {
+		t.Fatalf("drawn image: %v", err)
+	}
+	// A directory of images with -o DIR.
+	code, _, errs = cli("detect", "-o", dir, filepath.Join(shared, "images/tfls_cat.jpg"), photo)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "tfls_cat.detections.jpg")); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"detect", "--threshold", "2", photo}, 2, "--threshold"},
+		{[]string{"detect", "-o", filepath.Join(dir, "x.gif"), photo}, 2, ".png, .jpg"},
+		{[]string{"detect", "-o", filepath.Join(dir, "x.png"), photo, photo}, 2, "existing directory"},
+		{[]string{"detect", "--model", filepath.Join(shared, "models/mobilenet_v1_0.25_128_quant.tflite"), photo}, 1, "not a detector"},
+	} {
+		code, _, errs := cli(c.args...)
+		if code != c.code || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d %q; want %d and %q", c.args[1:], code, errs, c.code, c.want)
+		}
+	}
+}

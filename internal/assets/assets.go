@@ -17,3 +17,18 @@ const DefaultClassifierName = "mobilenet_v1_0.75_192_quant.tflite"
 //
 //go:embed imagenet_labels_1001_tflite_support.txt
 var ImageNetLabels string
+
+// DefaultDetector is the official quantized COCO SSD MobileNet V1 detector
+// (coco_ssd_mobilenet_v1_1.0_quant_2018_06_29, uint8 300×300 input, 90 classes, with the
+// TFLite_Detection_PostProcess op).
+//
+//go:embed coco_ssd_mobilenet_v1_1.0_quant_2018_06_29_no_metadata.tflite
+var DefaultDetector []byte
+
+// DefaultDetectorName is the file name of DefaultDetector.
+const DefaultDetectorName = "coco_ssd_mobilenet_v1_1.0_quant_2018_06_29_no_metadata.tflite"
+
+// COCOLabels is the COCO label map of the detector: 90 lines, line i naming class i ("???" in the gaps).
+//
+//go:embed coco_labelmap_tflite_support.txt
+var COCOLabels string
