@@ -53,3 +53,21 @@ func ExampleLoad() {
 	fmt.Println(in.Name, in.DType, in.Shape, in.Quant)
 	// Output: input uint8 [1 128 128 3] scale 0.0078125 zp 128
 }
+
+// Find objects with the built-in COCO SSD MobileNet detector.
+func ExampleModel_Detect() {
+	d, err := mobilenet.DefaultDetector(mobilenet.WithThreshold(0.6))
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, dets, err := d.DetectFile("../shared/images/tfls_grace_hopper.jpg")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, det := range dets {
+		fmt.Printf("%s %.2f\n", det.Label, det.Score)
+	}
+	// Output:
+	// person 0.71
+	// tie 0.66
+}

@@ -125,3 +125,27 @@ func TestHelpAndVersion(t *testing.T) {
 		t.Errorf("version: exit %d, %q", code, out)
 	}
 }
+
+func TestSummarySSD(t *testing.T) {
+	code, out, errs := cli("summary", "--ssd", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var s struct {
+		SSD        bool  `json:"ssd"`
+		Resolution int   `json:"resolution"`
+		Classes    int   `json:"classes"`
+		MultAdds   int64 `json:"mult_adds"`
+		Params     int64 `json:"params"`
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatal(err)
+	}
+	// Table 13: 1.2 B mult-adds, 6.8 M parameters; within 5 %.
+	if !s.SSD || s.Resolution != 300 || s.Classes != 90 || s.MultAdds < 1.14e9 || s.MultAdds > 1.26e9 || s.Params < 6.46e6 || s.Params > 7.14e6 {
+		t.Fatalf("ssd summary %+v", s)
+	}
+	if code, _, _ := cli("summary", "--ssd", "--channels", "1"); code != 2 {
+		t.Errorf("--ssd --channels 1: exit %d", code)
+	}
+}

@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
 
 	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/models/mobilenetv1"
+	"github.com/mobilenet-go/mobilenet/models/ssd"
 )
 
 // summaryJSON is the --json form of the cost report.
@@ -17,12 +19,13 @@ type summaryJSON struct {
 	Channels   int     `json:"channels"`
 	Classes    int     `json:"classes"`
 	Conv       string  `json:"conv"`
+	SSD        bool    `json:"ssd"`
 	*graph.Summary
 }
 
 func init() {
 	c := &command{name: "summary", summary: "print the layers, parameters and mult-adds of a MobileNet V1 network",
-		usage: "[--alpha A] [--resolution R] [--channels C] [--classes N] [--conv separable|full] [--json]"}
+		usage: "[--alpha A] [--resolution R] [--channels C] [--classes N] [--conv separable|full] [--ssd] [--json]"}
 	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stdout)
 		alpha := fs.Float64("alpha", 1, "width multiplier α, in (0, 4]")
@@ -31,17 +34,36 @@ func init() {
 		classes := fs.Int("classes", 1000, "number of classes, at least 1")
 		conv := fs.String("conv", "separable", "separable (MobileNet) or full (standard 3×3 convolutions, the paper's Table 4 baseline)")
 		asJSON := fs.Bool("json", false, "print one JSON object")
+		withSSD := fs.Bool("ssd", false, "the SSD 300 detector on MobileNet V1 (the paper's Table 13): resolution 300 and 90 classes unless given")
 		if err := parse(fs, args); err != nil {
 			return err
 		}
 		if fs.NArg() > 0 {
 			return usagef("takes no arguments, got %q", fs.Arg(0))
 		}
+		if *withSSD {
+			set := map[string]bool{}
+			fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+			if !set["resolution"] {
+				*res = 300
+			}
+			if !set["classes"] {
+				*classes = 90
+			}
+			if set["channels"] || set["conv"] {
+				return usagef("--ssd takes an RGB separable backbone: drop --channels and --conv")
+			}
+		}
 		cfg, err := archFlags(*alpha, *res, *channels, *classes, *conv)
 		if err != nil {
 			return err
 		}
-		g, err := mobilenetv1.Build(cfg)
+		var g *graph.Graph
+		if *withSSD {
+			g, err = ssd.Build(ssd.Config{Alpha: cfg.Alpha, Resolution: cfg.Resolution, Classes: cfg.Classes})
+		} else {
+			g, err = mobilenetv1.Build(cfg)
+		}
 		if err != nil {
 			return err
 		}
@@ -50,9 +72,12 @@ func init() {
 			enc := json.NewEncoder(stdout)
 			enc.SetIndent("", "  ")
 			return enc.Encode(summaryJSON{Alpha: cfg.Alpha, Resolution: cfg.Resolution, Channels: cfg.Channels,
-				Classes: cfg.Classes, Conv: *conv, Summary: s})
+				Classes: cfg.Classes, Conv: *conv, SSD: *withSSD, Summary: s})
 		}
-		printSummary(stdout, cfg.Name(), s)
+		printSummary(stdout, g.Name, s)
+		if *withSSD {
+			fmt.Fprintf(stdout, "\nThe paper's Table 13 gives SSD 300 MobileNet 1.2 B mult-adds and 6.8 M parameters; counted here: every\nconvolution's mult-adds and weights (backbone, extra layers, box and class predictors).\n")
+		}
 		return nil
 	}
 	register(c)

@@ -20,6 +20,7 @@ type Config struct {
 	Channels   int     // input channels (3 for RGB, 1 for grey); 0 means 3
 	Classes    int     // classifier outputs; 0 means 1000
 	FullConv   bool    // each separable block becomes one standard 3×3 convolution (the paper's Table 4 baseline)
+	MinDepth   int     // the smallest layer depth α may give; 0 means 8 (TF-slim's classifier; SSD uses 16)
 	Seed       uint64  // seed of the initial weights
 }
 
@@ -42,6 +43,9 @@ const BatchNormEpsilon = 0.001
 // Depth applies the width multiplier as TF-slim does: max(int(d·α), 8), truncating.
 func Depth(d int, alpha float64) int { return max(int(float64(d)*alpha), 8) }
 
+// depth applies c's width multiplier and minimum depth.
+func (c Config) depth(d int) int { return max(int(float64(d)*c.Alpha), c.MinDepth) }
+
 // WithDefaults returns c with zero fields replaced by the defaults (α 1, 224, 3 channels, 1000 classes),
 // or an error naming the first field out of range.
 func (c Config) WithDefaults() (Config, error) {
@@ -56,6 +60,9 @@ func (c Config) WithDefaults() (Config, error) {
 	}
 	if c.Classes == 0 {
 		c.Classes = 1000
+	}
+	if c.MinDepth == 0 {
+		c.MinDepth = 8
 	}
 	switch {
 	case !(c.Alpha > 0 && c.Alpha <= 4):
@@ -78,29 +85,38 @@ func Build(c Config) (*graph.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &builder{g: &graph.Graph{Name: c.Name()}, rng: rand.New(rand.NewPCG(c.Seed, 0x6d6f62696c656e65))}
-	x := b.g.AddInput("input", tensor.Float32, tensor.Shape{1, c.Resolution, c.Resolution, c.Channels}, nil)
-	x = b.conv("Conv2d_0", x, 3, 2, Depth(FirstDepth, c.Alpha))
+	l := NewLayers(c.Name(), c.Seed)
+	x := l.G.AddInput("input", tensor.Float32, tensor.Shape{1, c.Resolution, c.Resolution, c.Channels}, nil)
+	ends := l.Body(x, c)
+	x = ends[len(ends)-1]
+	x = l.add("Logits/AvgPool_1a", &graph.GlobalAvgPool{}, x)
+	x = l.Classifier("Logits/Conv2d_1c_1x1", x, c.Classes)
+	x = l.add("Logits/SpatialSqueeze", &graph.Reshape{Shape: []int{c.Classes}}, x)
+	x = l.add("Predictions", &graph.Softmax{Beta: 1}, x)
+	if l.Err != nil {
+		return nil, l.Err
+	}
+	l.G.Outputs = []int{x}
+	return l.G, nil
+}
+
+// Body adds the MobileNet V1 body to the graph on input x: Conv2d_0 and the thirteen separable blocks
+// (or, with c.FullConv, thirteen standard convolutions). It returns the value of each end point: index
+// 0 is Conv2d_0, index i the output of block i (Conv2d_i_pointwise).
+func (l *Layers) Body(x int, c Config) []int {
+	ends := []int{l.Conv("Conv2d_0", x, 3, 2, c.depth(FirstDepth))}
+	x = ends[0]
 	for i, blk := range Blocks {
-		d := Depth(blk.Depth, c.Alpha)
+		d := c.depth(blk.Depth)
 		if c.FullConv {
-			x = b.conv(fmt.Sprintf("Conv2d_%d", i+1), x, 3, blk.Stride, d)
-			continue
+			x = l.Conv(fmt.Sprintf("Conv2d_%d", i+1), x, 3, blk.Stride, d)
+		} else {
+			x = l.Depthwise(fmt.Sprintf("Conv2d_%d_depthwise", i+1), x, blk.Stride)
+			x = l.Conv(fmt.Sprintf("Conv2d_%d_pointwise", i+1), x, 1, 1, d)
 		}
-		x = b.depthwise(fmt.Sprintf("Conv2d_%d_depthwise", i+1), x, blk.Stride)
-		x = b.conv(fmt.Sprintf("Conv2d_%d_pointwise", i+1), x, 1, 1, d)
+		ends = append(ends, x)
 	}
-	x = b.add("Logits/AvgPool_1a", &graph.GlobalAvgPool{}, x)
-	w := b.heNormal("Logits/Conv2d_1c_1x1/weights", tensor.Shape{c.Classes, 1, 1, b.channels(x)}, b.channels(x))
-	bias := b.zeros("Logits/Conv2d_1c_1x1/biases", c.Classes)
-	x = b.add("Logits/Conv2d_1c_1x1", &graph.Conv2D{StrideH: 1, StrideW: 1}, x, w, bias)
-	x = b.add("Logits/SpatialSqueeze", &graph.Reshape{Shape: []int{c.Classes}}, x)
-	x = b.add("Predictions", &graph.Softmax{Beta: 1}, x)
-	if b.err != nil {
-		return nil, b.err
-	}
-	b.g.Outputs = []int{x}
-	return b.g, nil
+	return ends
 }
 
 // Name returns the model's name in TF-slim's style, e.g. "mobilenet_v1_1.0_224".
@@ -120,86 +136,109 @@ func alphaString(a float64) string {
 	return s
 }
 
-type builder struct {
-	g   *graph.Graph
+// Layers adds MobileNet-style layers to a graph, drawing their weights from one seeded generator in
+// the order the layers are added. The first error sticks in Err and makes later calls no-ops.
+type Layers struct {
+	G   *graph.Graph
+	Err error
 	rng *rand.Rand
-	err error
 }
 
-func (b *builder) add(name string, op graph.Op, inputs ...int) int {
-	if b.err != nil {
+// NewLayers starts a graph named name whose weights are drawn from seed.
+func NewLayers(name string, seed uint64) *Layers {
+	return &Layers{G: &graph.Graph{Name: name}, rng: rand.New(rand.NewPCG(seed, 0x6d6f62696c656e65))}
+}
+
+func (l *Layers) add(name string, op graph.Op, inputs ...int) int {
+	if l.Err != nil {
 		return 0
 	}
-	id, err := b.g.Add1(name, op, inputs...)
+	id, err := l.G.Add1(name, op, inputs...)
 	if err != nil {
-		b.err = fmt.Errorf("mobilenetv1: %w", err)
+		l.Err = fmt.Errorf("mobilenetv1: %w", err)
 	}
 	return id
 }
 
-func (b *builder) channels(x int) int {
-	s := b.g.Values[x].Shape
+// Channels returns the channel count (last dimension) of value x.
+func (l *Layers) Channels(x int) int {
+	s := l.G.Values[x].Shape
 	return s[len(s)-1]
 }
 
-func (b *builder) spatial(x int) (int, int) {
-	s := b.g.Values[x].Shape
+func (l *Layers) spatial(x int) (int, int) {
+	s := l.G.Values[x].Shape
 	return s[1], s[2]
 }
 
-// conv adds a k×k convolution with SAME padding, then batch norm and ReLU6.
-func (b *builder) conv(name string, x, k, stride, depth int) int {
-	if b.err != nil {
+// Conv adds a k×k convolution with SAME padding and no bias, then batch norm and ReLU6.
+func (l *Layers) Conv(name string, x, k, stride, depth int) int {
+	if l.Err != nil {
 		return 0
 	}
-	cin := b.channels(x)
-	h, w := b.spatial(x)
+	cin := l.Channels(x)
+	h, w := l.spatial(x)
 	pads, _, _ := ref.SamePads(h, w, k, k, stride, stride, 1, 1)
-	wt := b.heNormal(name+"/weights", tensor.Shape{depth, k, k, cin}, k*k*cin)
-	x = b.add(name, &graph.Conv2D{StrideH: stride, StrideW: stride, Pads: pads}, x, wt)
-	return b.bnRelu6(name, x, depth)
+	wt := l.heNormal(name+"/weights", tensor.Shape{depth, k, k, cin}, k*k*cin)
+	x = l.add(name, &graph.Conv2D{StrideH: stride, StrideW: stride, Pads: pads}, x, wt)
+	return l.bnRelu6(name, x, depth)
 }
 
-// depthwise adds a 3×3 depthwise convolution with SAME padding, then batch norm and ReLU6.
-func (b *builder) depthwise(name string, x, stride int) int {
-	if b.err != nil {
+// Depthwise adds a 3×3 depthwise convolution with SAME padding, then batch norm and ReLU6.
+func (l *Layers) Depthwise(name string, x, stride int) int {
+	if l.Err != nil {
 		return 0
 	}
-	c := b.channels(x)
-	h, w := b.spatial(x)
+	c := l.Channels(x)
+	h, w := l.spatial(x)
 	pads, _, _ := ref.SamePads(h, w, 3, 3, stride, stride, 1, 1)
-	wt := b.heNormal(name+"/depthwise_weights", tensor.Shape{1, 3, 3, c}, 9)
-	x = b.add(name, &graph.DepthwiseConv2D{StrideH: stride, StrideW: stride, Pads: pads}, x, wt)
-	return b.bnRelu6(name, x, c)
+	wt := l.heNormal(name+"/depthwise_weights", tensor.Shape{1, 3, 3, c}, 9)
+	x = l.add(name, &graph.DepthwiseConv2D{StrideH: stride, StrideW: stride, Pads: pads}, x, wt)
+	return l.bnRelu6(name, x, c)
 }
 
-func (b *builder) bnRelu6(name string, x, c int) int {
-	gamma := b.filled(name+"/BatchNorm/gamma", c, 1)
-	beta := b.zeros(name+"/BatchNorm/beta", c)
-	mean := b.zeros(name+"/BatchNorm/moving_mean", c)
-	variance := b.filled(name+"/BatchNorm/moving_variance", c, 1)
-	x = b.add(name+"/BatchNorm", &graph.BatchNorm{Epsilon: BatchNormEpsilon}, x, gamma, beta, mean, variance)
-	return b.add(name+"/Relu6", &graph.Activation{Act: graph.ActReLU6}, x)
+// Classifier adds a 1×1 convolution with bias and no activation (a prediction layer): He-normal
+// weights, zero bias.
+func (l *Layers) Classifier(name string, x, outputs int) int {
+	if l.Err != nil {
+		return 0
+	}
+	cin := l.Channels(x)
+	w := l.heNormal(name+"/weights", tensor.Shape{outputs, 1, 1, cin}, cin)
+	bias := l.zeros(name+"/biases", outputs)
+	return l.add(name, &graph.Conv2D{StrideH: 1, StrideW: 1}, x, w, bias)
+}
+
+// Add appends any op (see graph.Graph.Add1), keeping the first error.
+func (l *Layers) Add(name string, op graph.Op, inputs ...int) int { return l.add(name, op, inputs...) }
+
+func (l *Layers) bnRelu6(name string, x, c int) int {
+	gamma := l.filled(name+"/BatchNorm/gamma", c, 1)
+	beta := l.zeros(name+"/BatchNorm/beta", c)
+	mean := l.zeros(name+"/BatchNorm/moving_mean", c)
+	variance := l.filled(name+"/BatchNorm/moving_variance", c, 1)
+	x = l.add(name+"/BatchNorm", &graph.BatchNorm{Epsilon: BatchNormEpsilon}, x, gamma, beta, mean, variance)
+	return l.add(name+"/Relu6", &graph.Activation{Act: graph.ActReLU6}, x)
 }
 
 // heNormal adds a constant of normal draws with σ = √(2/fanIn), in the order of its elements.
-func (b *builder) heNormal(name string, shape tensor.Shape, fanIn int) int {
+func (l *Layers) heNormal(name string, shape tensor.Shape, fanIn int) int {
 	std := math.Sqrt(2 / float64(fanIn))
 	data := make([]float32, shape.Size())
 	for i := range data {
-		data[i] = float32(b.rng.NormFloat64() * std)
+		data[i] = float32(l.rng.NormFloat64() * std)
 	}
 	t, _ := tensor.FromFloat32(shape, data)
-	return b.g.AddConst(name, t)
+	return l.G.AddConst(name, t)
 }
 
-func (b *builder) filled(name string, n int, v float32) int {
+func (l *Layers) filled(name string, n int, v float32) int {
 	data := make([]float32, n)
 	for i := range data {
 		data[i] = v
 	}
 	t, _ := tensor.FromFloat32(tensor.Shape{n}, data)
-	return b.g.AddConst(name, t)
+	return l.G.AddConst(name, t)
 }
 
-func (b *builder) zeros(name string, n int) int { return b.filled(name, n, 0) }
+func (l *Layers) zeros(name string, n int) int { return l.filled(name, n, 0) }
