@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Times this project's runtime beside ONNX Runtime (shared/peers: onnxruntime-node, CPU) on MobileNet V1
+# 1.0/224 and 0.25/128 with random weights, and prints a markdown table of medians, ratios and img/s,
+# then the peak memory of each side.
+#
+# Usage: scripts/bench_vs_ort.sh [-o TABLE.md]
+#
+# For each repetition, model, thread count and batch size it runs
+#   ours: mobilenet bench --alpha A --resolution R --threads T --batch B --runs N --json
+#   ORT:  INPUT_SHAPE=R,R,3 node bench_ort.js MODEL.onnx T B N
+# one after the other (A B A B ...), so that both see the same machine noise; each row of the table is
+# the median over repetitions of each run's median. Before timing, the exported ONNX models are checked
+# against this project's runtime on the shared input (logits within 1e-4 relative + 1e-5 of the
+# largest logit).
+#
+# Needs go, node, npm and /usr/bin/time. Environment:
+#   SHARED    the shared data (default: ../shared beside the repository)
+#   REPS      repetitions (default 3)
+#   MODELS    default "1.0/224 0.25/128" (ALPHA/RESOLUTION)
+#   THREADS   default "1 2";  BATCHES  default "1 8"
+#   RUNS      timed runs per call for every configuration (default: about a second of ORT work each)
+#   ORT_ONLY  1 times ONNX Runtime alone (the ours column stays empty)
+#   MOBILENET a prebuilt mobilenet binary to time instead of building ./cmd/mobilenet
+#   CHECK     0 skips the numeric check
+#   KEEP      1 keeps the temporary directory (models, raw results)
+set -euo pipefail
+
+die() {
+	echo "bench_vs_ort: $*" >&2
+	exit 1
+}
+say() { echo "bench_vs_ort: $*" >&2; }
+
+out=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-o)
+		[ $# -ge 2 ] || die "-o needs a file name"
+		out="$2"
+		shift 2
+		;;
+	-h | --help)
+		sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	*) die "unknown argument $1 (see --help)" ;;
+	esac
+done
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+shared="${SHARED:-$root/../shared}"
+[ -f "$shared/peers/bench_ort.js" ] || die "no peers/bench_ort.js under $shared (set SHARED)"
+shared="$(cd "$shared" && pwd)"
+reps="${REPS:-3}"
+models="${MODELS:-1.0/224 0.25/128}"
+threads_list="${THREADS:-1 2}"
+batches="${BATCHES:-1 8}"
+ort_only="${ORT_ONLY:-0}"
+load0="$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' '/')"
+for tool in go node npm; do
+	command -v "$tool" >/dev/null || die "$tool is not on PATH"
+done
+[ -x /usr/bin/time ] || die "/usr/bin/time is missing (Debian: apt-get install time)"
+[[ "$reps" =~ ^[1-9][0-9]*$ ]] || die "REPS=$reps: want a positive integer"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/bench_vs_ort.XXXXXX")"
+if [ "${KEEP:-0}" = 1 ]; then
+	say "keeping $work"
+else
+	trap 'rm -rf "$work"' EXIT
+fi
+results="$work/results.tsv"
+: >"$results"
+
+# run LOG CMD...: runs CMD with stderr into LOG; on failure shows the command and the end of LOG.
+run() {
+	local log="$1"
+	shift
+	if ! "$@" 2>"$log"; then
+		echo "bench_vs_ort: failed: $*" >&2
+		tail -n 20 "$log" >&2
+		exit 1
+	fi
+}
+
+say "setting up ONNX Runtime in $work/peers"
+cp -r "$shared/peers/." "$work/peers/"
+(cd "$work/peers" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error >"$work/npm.log" 2>&1) ||
+	{ tail -n 20 "$work/npm.log" >&2; die "npm install of the peers failed"; }
+ort() { INPUT_SHAPE="$1,$1,3" node "$work/peers/bench_ort.js" "${@:2}"; }
+
+say "building"
+(cd "$root" && go build -o "$work/benchcmp" ./scripts/benchcmp) || die "go build ./scripts/benchcmp failed"
+bin="${MOBILENET:-}"
+if [ -z "$bin" ]; then
+	(cd "$root" && go build -o "$work/mobilenet" ./cmd/mobilenet) || die "go build ./cmd/mobilenet failed"
+	bin="$work/mobilenet"
+fi
+[ -x "$bin" ] || die "MOBILENET=$bin is not an executable"
+if [ "$ort_only" != 1 ] && ! "$bin" bench --help >/dev/null 2>&1; then
+	die "$bin has no bench command; set ORT_ONLY=1 to time ONNX Runtime alone"
+fi
+has_export=0
+if "$bin" export --help >/dev/null 2>&1; then has_export=1; fi
+
+# Default runs per call: about a second of ONNX Runtime work, enough for a stable median.
+runs_for() { # MODEL BATCH
+	if [ -n "${RUNS:-}" ]; then
+		echo "$RUNS"
+		return
+	fi
+	case "$1:$2" in
+	*/224:1) echo 100 ;;
+	*/224:*) echo 20 ;;
+	*:1) echo 400 ;;
+	*) echo 100 ;;
+	esac
+}
+
+for m in $models; do
+	alpha="${m%/*}" res="${m#*/}"
+	[[ "$alpha" =~ ^[0-9.]+$ && "$res" =~ ^[0-9]+$ ]] || die "MODELS entry $m: want ALPHA/RESOLUTION"
+	onnx="$work/mobilenet_v1_${alpha}_${res}.onnx"
+	if [ "$has_export" = 1 ]; then
+		run "$work/export.log" "$bin" export --format onnx --alpha "$alpha" --resolution "$res" -o "$onnx"
+	else
+		run "$work/export.log" "$work/benchcmp" export -alpha "$alpha" -resolution "$res" -o "$onnx"
+	fi
+	if [ "${CHECK:-1}" != 0 ]; then
+		say "checking $m against ONNX Runtime (logits, batch 2)"
+		run "$work/check.log" "$work/benchcmp" export -alpha "$alpha" -resolution "$res" -logits -o "$work/check.onnx"
+		run "$work/check.log" ort "$res" "$work/check.onnx" 1 2 1 0 --dump "$work/check.bin" >/dev/null
+		run "$work/check.log" "$work/benchcmp" check -alpha "$alpha" -resolution "$res" -logits -batch 2 \
+			-ort "$work/check.bin" >&2
+	fi
+done
+
+for rep in $(seq 1 "$reps"); do
+	for m in $models; do
+		alpha="${m%/*}" res="${m#*/}"
+		onnx="$work/mobilenet_v1_${alpha}_${res}.onnx"
+		for t in $threads_list; do
+			for b in $batches; do
+				n="$(runs_for "$m" "$b")"
+				line="rep $rep/$reps $m threads $t batch $b runs $n:"
+				if [ "$ort_only" != 1 ]; then
+					j="$(run "$work/ours.log" "$bin" bench --alpha "$alpha" --resolution "$res" --threads "$t" \
+						--batch "$b" --runs "$n" --json | tr -d '\n')"
+					printf 'time\tours\t%s\t%s\t%s\t%s\t%s\n' "$m" "$t" "$b" "$rep" "$j" >>"$results"
+					line="$line ours $(sed 's/.*"median_ms": *\([0-9.eE+-]*\).*/\1/' <<<"$j") ms"
+				fi
+				j="$(run "$work/ort.log" ort "$res" "$onnx" "$t" "$b" "$n" | tr -d '\n')"
+				printf 'time\tort\t%s\t%s\t%s\t%s\t%s\n' "$m" "$t" "$b" "$rep" "$j" >>"$results"
+				say "$line ORT $(sed 's/.*"median_ms": *\([0-9.eE+-]*\).*/\1/' <<<"$j") ms"
+			done
+		done
+	done
+done
+
+# Peak resident memory, 1.0/224 (or the first model), batch 1, one thread.
+m="$(for x in $models; do echo "$x"; done | grep -m1 '/224$' || true)"
+m="${m:-${models%% *}}"
+alpha="${m%/*}" res="${m#*/}"
+peak() { sed -n 's/.*Maximum resident set size (kbytes): *//p' "$1"; }
+if [ "$ort_only" != 1 ]; then
+	run "$work/mem.log" /usr/bin/time -v -o "$work/time_ours.txt" "$bin" bench --alpha "$alpha" --resolution "$res" \
+		--threads 1 --batch 1 --runs 20 --json >/dev/null
+	printf 'mem\tours\t%s\t%s\t%s\n' "$m" "$(peak "$work/time_ours.txt")" "mobilenet bench, batch 1, 1 thread" >>"$results"
+fi
+run "$work/mem.log" /usr/bin/time -v -o "$work/time_ort.txt" env INPUT_SHAPE="$res,$res,3" \
+	node "$work/peers/bench_ort.js" "$work/mobilenet_v1_${alpha}_${res}.onnx" 1 1 20 >/dev/null
+printf 'mem\tort\t%s\t%s\t%s\n' "$m" "$(peak "$work/time_ort.txt")" "node bench_ort.js, batch 1, 1 thread" >>"$results"
+run "$work/mem.log" /usr/bin/time -v -o "$work/time_node.txt" \
+	node -e 'require(process.argv[1])' "$work/peers/node_modules/onnxruntime-node"
+printf 'mem\tort\t-\t%s\t%s\n' "$(peak "$work/time_node.txt")" "node with onnxruntime-node loaded, no model (baseline)" >>"$results"
+
+{
+	echo "## MobileNet V1 (random weights): this project vs ONNX Runtime"
+	echo
+	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) CPUs," \
+		"load average before the runs $load0, $(go version | cut -d' ' -f3)," \
+		"$(sed -n 's/.*"engine": *"\([^"]*\)".*/\1/p' "$results" | head -n1), $reps repetitions, medians of medians."
+	echo "Commit $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$root" && git diff --quiet 2>/dev/null || echo ' (dirty)')."
+	echo
+	"$work/benchcmp" table "$results"
+} >"$work/table.md" || die "formatting the table failed (raw results: KEEP=1 keeps $results)"
+cat "$work/table.md"
+if [ -n "$out" ]; then
+	cp "$work/table.md" "$out"
+	say "table written to $out"
+fi
