@@ -94,6 +94,9 @@ func (c *Conv2D) Compile(in, out []*Value, opt *Options) (Kernel, error) {
 	if in[0].DType != tensor.Float32 {
 		return nil, fmt.Errorf("no %v kernel", in[0].DType)
 	}
+	if k := fastConv(c, in, out, opt); k != nil {
+		return k, nil
+	}
 	w := in[1].Data.F32
 	var bias []float32
 	if len(in) == 3 && in[2] != nil {

@@ -84,6 +84,9 @@ func (d *DepthwiseConv2D) Compile(in, out []*Value, opt *Options) (Kernel, error
 	if in[0].DType != tensor.Float32 {
 		return nil, fmt.Errorf("no %v kernel", in[0].DType)
 	}
+	if k := fastDepthwise(d, in, out, opt); k != nil {
+		return k, nil
+	}
 	w := in[1].Data.F32
 	var bias []float32
 	if len(in) == 3 && in[2] != nil {

@@ -3,8 +3,10 @@ package graph
 import (
 	"fmt"
 	"math"
+	"runtime"
 
 	"github.com/mobilenet-go/mobilenet/kernels/qref"
+	"github.com/mobilenet-go/mobilenet/kernels/ref"
 	"github.com/mobilenet-go/mobilenet/tensor"
 )
 
@@ -105,7 +107,22 @@ type Options struct {
 	Rounding qref.Rounding
 	// MaxBytes bounds the memory of the activations; 0 means DefaultMaxBytes.
 	MaxBytes int64
+	// Threads is how many parts each large layer is split into, run on the shared worker pool;
+	// 0 means one per core.
+	Threads int
+	// Reference runs every op on its reference kernel (the specification), not the fast kernels.
+	Reference bool
 }
+
+func (o *Options) threads() int {
+	if o.Threads > 0 {
+		return o.Threads
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// Pads is the four-sided padding of a window op.
+type Pads = ref.Pads
 
 // DefaultMaxBytes is the most memory a compiled program's activations may take unless Options say
 // otherwise (4 GiB): enough for MobileNet 1.0/224 at batch 128, and a guard against hostile shapes.

@@ -97,6 +97,9 @@ func (p *GlobalAvgPool) Compile(in, out []*Value, opt *Options) (Kernel, error) 
 	if in[0].DType != tensor.Float32 {
 		return nil, fmt.Errorf("no %v kernel", in[0].DType)
 	}
+	if k := fastGlobalAvgPool(in, opt); k != nil {
+		return k, nil
+	}
 	is := dims4(in[0].Shape)
 	return KernelFunc(func(x, y []*tensor.Tensor) error {
 		ref.GlobalAvgPool(x[0].F32, is, y[0].F32)

@@ -16,6 +16,8 @@ type Program struct {
 	kernels []Kernel
 	ins     [][]*tensor.Tensor // per node, its input tensors
 	outs    [][]*tensor.Tensor // per node, its output tensors
+	results []*tensor.Tensor   // the graph's outputs
+	bytes   int64              // activation memory
 }
 
 // Compile checks g, infers every shape at the batch size of opt, and prepares its kernels. Each input
@@ -53,34 +55,8 @@ func Compile(g *Graph, opt Options) (*Program, error) {
 			return nil, fmt.Errorf("graph: output value %d is never computed", id)
 		}
 	}
-	limit := opt.MaxBytes
-	if limit <= 0 {
-		limit = DefaultMaxBytes
-	}
-	var total int64
-	for i, v := range p.vals {
-		if v == nil || p.tensors[i] != nil {
-			continue
-		}
-		n, err := v.Shape.Elems()
-		if err != nil {
-			return nil, fmt.Errorf("graph: value %q: %w", v.Name, err)
-		}
-		total += int64(n) * int64(v.DType.Size())
-		if total > limit {
-			return nil, fmt.Errorf("graph: the activations need more than %d bytes at batch %d (the limit)", limit, opt.Batch)
-		}
-	}
-	for i, v := range p.vals {
-		if v == nil || p.tensors[i] != nil {
-			continue
-		}
-		t, err := tensor.New(v.DType, v.Shape)
-		if err != nil {
-			return nil, fmt.Errorf("graph: value %q: %w", v.Name, err)
-		}
-		t.Quant = v.Quant
-		p.tensors[i] = t
+	if err := p.allocate(opt); err != nil {
+		return nil, err
 	}
 	p.ins = make([][]*tensor.Tensor, len(g.Nodes))
 	p.outs = make([][]*tensor.Tensor, len(g.Nodes))
@@ -88,6 +64,7 @@ func Compile(g *Graph, opt Options) (*Program, error) {
 		p.ins[ni] = p.bind(n.Inputs)
 		p.outs[ni] = p.bind(n.Outputs)
 	}
+	p.results = p.bind(g.Outputs)
 	return p, nil
 }
 
@@ -180,8 +157,8 @@ func (p *Program) Run(inputs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if inputs[i].DType != v.DType {
 			return nil, fmt.Errorf("graph: input %q is %v, the model takes %v", v.Name, inputs[i].DType, v.DType)
 		}
-		if err := tensor.CheckShape(fmt.Sprintf("graph: input %q", v.Name), v.Shape, inputs[i].Shape); err != nil {
-			return nil, err
+		if !v.Shape.Equal(inputs[i].Shape) {
+			return nil, tensor.CheckShape(fmt.Sprintf("graph: input %q", v.Name), v.Shape, inputs[i].Shape)
 		}
 		if err := p.tensors[id].CopyFrom(inputs[i]); err != nil {
 			return nil, err
@@ -193,5 +170,157 @@ func (p *Program) Run(inputs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
 			return nil, fmt.Errorf("graph: node %s (%s): %w", n.Name, n.Op.Type(), err)
 		}
 	}
-	return p.bind(p.g.Outputs), nil
+	return p.results, nil
 }
+
+// allocate gives every activation its storage. Activations whose lifetimes do not overlap share one
+// buffer: walking the nodes in order, a node's outputs take free buffers of their type (or new ones),
+// then the inputs it was the last to read are freed. A node never writes into a buffer it reads, graph
+// inputs have their own buffers and graph outputs are never reused. The total is checked against the
+// memory limit before anything is allocated.
+func (p *Program) allocate(opt Options) error {
+	g := p.g
+	lastUse := make([]int, len(g.Values))
+	for i := range lastUse {
+		lastUse[i] = -1
+	}
+	for ni, n := range g.Nodes {
+		for _, id := range n.Inputs {
+			if id >= 0 {
+				lastUse[id] = ni
+			}
+		}
+	}
+	for _, id := range g.Outputs {
+		lastUse[id] = len(g.Nodes)
+	}
+	type buffer struct {
+		dt    tensor.DType
+		elems int
+	}
+	var buffers []buffer
+	var free []int // indices into buffers
+	slot := make([]int, len(g.Values))
+	for i := range slot {
+		slot[i] = -1
+	}
+	take := func(id int) error {
+		v := p.vals[id]
+		n, err := v.Shape.Elems()
+		if err != nil {
+			return fmt.Errorf("graph: value %q: %w", v.Name, err)
+		}
+		best := -1
+		for fi, b := range free {
+			if buffers[b].dt != v.DType {
+				continue
+			}
+			// The smallest free buffer that fits, else the largest one (which grows).
+			if best < 0 {
+				best = fi
+				continue
+			}
+			cur, cand := buffers[free[best]].elems, buffers[b].elems
+			if (cand >= n && (cur < n || cand < cur)) || (cur < n && cand > cur) {
+				best = fi
+			}
+		}
+		if best < 0 {
+			buffers = append(buffers, buffer{dt: v.DType})
+			slot[id] = len(buffers) - 1
+		} else {
+			slot[id] = free[best]
+			free = append(free[:best], free[best+1:]...)
+		}
+		b := &buffers[slot[id]]
+		b.elems = max(b.elems, n)
+		return nil
+	}
+	for _, id := range g.Inputs {
+		if err := take(id); err != nil {
+			return err
+		}
+	}
+	for ni, n := range g.Nodes {
+		for _, id := range n.Outputs {
+			if err := take(id); err != nil {
+				return err
+			}
+		}
+		release := func(id int) {
+			if id >= 0 && slot[id] >= 0 && lastUse[id] <= ni && !p.vals[id].Const() && !isInput(g, id) {
+				free = append(free, slot[id])
+				slot[id] = -2 - slot[id] // keep the assignment, mark it released
+			}
+		}
+		for _, id := range n.Inputs {
+			if id >= 0 && lastUse[id] == ni {
+				release(id)
+			}
+		}
+		for _, id := range n.Outputs {
+			if lastUse[id] < 0 { // never read: dead after this node
+				release(id)
+			}
+		}
+	}
+	limit := opt.MaxBytes
+	if limit <= 0 {
+		limit = DefaultMaxBytes
+	}
+	var total int64
+	for _, b := range buffers {
+		total += int64(b.elems) * int64(b.dt.Size())
+	}
+	if total > limit {
+		return fmt.Errorf("graph: the activations need %d bytes at batch %d, more than the limit of %d", total, opt.Batch, limit)
+	}
+	storage := make([]*tensor.Tensor, len(buffers))
+	for i, b := range buffers {
+		t, err := tensor.New(b.dt, tensor.Shape{b.elems})
+		if err != nil {
+			return err
+		}
+		storage[i] = t
+	}
+	p.bytes = total
+	for id, v := range p.vals {
+		if v == nil || p.tensors[id] != nil {
+			continue
+		}
+		si := slot[id]
+		if si < -1 {
+			si = -2 - si
+		}
+		if si < 0 {
+			continue
+		}
+		n := v.Shape.Size()
+		buf := storage[si]
+		t := &tensor.Tensor{Shape: v.Shape, DType: v.DType, Quant: v.Quant}
+		switch v.DType {
+		case tensor.Float32:
+			t.F32 = buf.F32[:n:n]
+		case tensor.Uint8:
+			t.U8 = buf.U8[:n:n]
+		case tensor.Int8:
+			t.I8 = buf.I8[:n:n]
+		case tensor.Int32:
+			t.I32 = buf.I32[:n:n]
+		}
+		p.tensors[id] = t
+	}
+	return nil
+}
+
+func isInput(g *Graph, id int) bool {
+	for _, in := range g.Inputs {
+		if in == id {
+			return true
+		}
+	}
+	return false
+}
+
+// ActivationBytes returns the memory the program's activation buffers take.
+func (p *Program) ActivationBytes() int64 { return p.bytes }

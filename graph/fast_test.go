@@ -1,0 +1,147 @@
+package graph_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/mobilenet-go/mobilenet/graph"
+	"github.com/mobilenet-go/mobilenet/kernels"
+	"github.com/mobilenet-go/mobilenet/models/mobilenetv1"
+	"github.com/mobilenet-go/mobilenet/tensor"
+)
+
+// TestFastEqualsReference runs whole networks on the fast kernels, at every instruction-set level this
+// machine has, split over several threads, and compares them with the reference kernels: odd and even
+// resolutions (stride 2 on odd and even sizes, asymmetric SAME padding), widths giving channel counts
+// that are not multiples of a vector, the full-convolution variant, batches above 1.
+func TestFastEqualsReference(t *testing.T) {
+	cases := []mobilenetv1.Config{
+		{Alpha: 0.25, Resolution: 35, Classes: 7, Seed: 1},
+		{Alpha: 0.3, Resolution: 48, Channels: 1, Classes: 10, Seed: 2},
+		{Alpha: 0.25, Resolution: 33, Classes: 5, FullConv: true, Seed: 3},
+	}
+	levels := []kernels.Level{kernels.Generic, kernels.AVX2, kernels.AVX512}
+	for _, c := range cases {
+		g, err := mobilenetv1.Build(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		randomizeBatchNorm(g, c.Seed)
+		f := graph.Fold(g)
+		want := runGraph(t, f, graph.Options{Batch: 2, Reference: true}, c.Seed)
+		for _, lvl := range levels {
+			prev, err := kernels.SetLevel(lvl)
+			if err != nil {
+				continue // the CPU lacks it
+			}
+			for _, threads := range []int{1, 3} {
+				got := runGraph(t, f, graph.Options{Batch: 2, Threads: threads}, c.Seed)
+				for i := range want {
+					if d := math.Abs(float64(got[i] - want[i])); d > 1e-5+1e-4*math.Abs(float64(want[i])) {
+						t.Fatalf("%s %v threads %d: output %d = %g, reference %g", c.Name(), lvl, threads, i, got[i], want[i])
+					}
+				}
+			}
+			kernels.SetLevel(prev)
+		}
+	}
+}
+
+func randomizeBatchNorm(g *graph.Graph, seed uint64) {
+	r := rand.New(rand.NewPCG(seed, 7))
+	for _, v := range g.Values {
+		if v.Data != nil && len(v.Shape) == 1 {
+			for i := range v.Data.F32 {
+				v.Data.F32[i] = float32(0.5 + r.Float64())
+			}
+		}
+	}
+}
+
+func runGraph(t *testing.T, g *graph.Graph, opt graph.Options, seed uint64) []float32 {
+	t.Helper()
+	p, err := graph.Compile(g, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := p.Inputs()[0]
+	x, _ := tensor.New(tensor.Float32, in.Shape)
+	r := rand.New(rand.NewPCG(seed, 1))
+	for i := range x.F32 {
+		x.F32[i] = float32(r.Float64()*2 - 1)
+	}
+	out, err := p.Run(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The logits (before the softmax) are the telling output; take the softmax input's producer.
+	return append([]float32(nil), out[0].F32...)
+}
+
+// TestZeroAllocs: a compiled program allocates nothing per inference.
+func TestZeroAllocs(t *testing.T) {
+	g, err := mobilenetv1.Build(mobilenetv1.Config{Alpha: 0.25, Resolution: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := graph.Compile(graph.Fold(g), graph.Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := tensor.New(tensor.Float32, p.Inputs()[0].Shape)
+	if _, err := p.Run(x); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(20, func() { p.Run(x) }); n != 0 {
+		t.Fatalf("%v allocations per inference", n)
+	}
+}
+
+func BenchmarkMobileNet(b *testing.B) {
+	for _, c := range []struct {
+		alpha   float64
+		res     int
+		threads int
+	}{{1, 224, 1}, {1, 224, 2}, {0.25, 128, 1}} {
+		b.Run(fmt.Sprintf("%g_%d_t%d", c.alpha, c.res, c.threads), func(b *testing.B) {
+			g, _ := mobilenetv1.Build(mobilenetv1.Config{Alpha: c.alpha, Resolution: c.res})
+			p, err := graph.Compile(graph.Fold(g), graph.Options{Threads: c.threads})
+			if err != nil {
+				b.Fatal(err)
+			}
+			x, _ := tensor.New(tensor.Float32, p.Inputs()[0].Shape)
+			s := graph.Summarize(g)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				p.Run(x)
+			}
+			b.ReportMetric(float64(2*s.MultAdds)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// TestBufferPlan: activations whose lifetimes do not overlap share memory; the plan keeps the results.
+func TestBufferPlan(t *testing.T) {
+	g, err := mobilenetv1.Build(mobilenetv1.Config{Alpha: 1, Resolution: 224})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := graph.Fold(g)
+	p, err := graph.Compile(f, graph.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all int64
+	for _, v := range f.Values {
+		if !v.Const() {
+			all += int64(v.Shape.Size()) * 4
+		}
+	}
+	// Two 112×112×64 float buffers (the largest activation, in and out of one layer) and the input.
+	if got, bound := p.ActivationBytes(), int64(2*112*112*64*4+224*224*3*4); got > bound {
+		t.Errorf("activations take %d bytes (unplanned %d), want at most %d", got, all, bound)
+	}
+	t.Logf("planned %d bytes of activations, %d unplanned", p.ActivationBytes(), all)
+}
