@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/mobilenet-go/mobilenet/tensor"
 )
@@ -148,7 +149,9 @@ func (p *Program) pick(ids []int) []*Value {
 
 // Run executes the program on the given inputs, one per graph input, of the declared types and shapes.
 // The returned tensors belong to the program and are overwritten by the next Run.
-func (p *Program) Run(inputs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
+func (p *Program) Run(inputs ...*tensor.Tensor) ([]*tensor.Tensor, error) { return p.run(inputs, nil) }
+
+func (p *Program) run(inputs []*tensor.Tensor, times []time.Duration) ([]*tensor.Tensor, error) {
 	if len(inputs) != len(p.g.Inputs) {
 		return nil, fmt.Errorf("graph: %d inputs given, the model takes %d", len(inputs), len(p.g.Inputs))
 	}
@@ -165,9 +168,16 @@ func (p *Program) Run(inputs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
 		}
 	}
 	for ni, k := range p.kernels {
+		var start time.Time
+		if times != nil {
+			start = time.Now()
+		}
 		if err := k.Run(p.ins[ni], p.outs[ni]); err != nil {
 			n := p.g.Nodes[ni]
 			return nil, fmt.Errorf("graph: node %s (%s): %w", n.Name, n.Op.Type(), err)
+		}
+		if times != nil {
+			times[ni] += time.Since(start)
 		}
 	}
 	return p.results, nil
@@ -324,3 +334,29 @@ func isInput(g *Graph, id int) bool {
 
 // ActivationBytes returns the memory the program's activation buffers take.
 func (p *Program) ActivationBytes() int64 { return p.bytes }
+
+// Profile runs the program like Run and adds each node's wall time to times (one entry per node).
+func (p *Program) Profile(times []time.Duration, inputs ...*tensor.Tensor) error {
+	if len(times) != len(p.kernels) {
+		return fmt.Errorf("graph: profile of %d nodes given %d slots", len(p.kernels), len(times))
+	}
+	if _, err := p.run(inputs, times); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Nodes returns the graph's nodes in execution order, with their inputs and outputs at the program's
+// batch size.
+func (p *Program) Nodes() []*Node { return p.g.Nodes }
+
+// Values returns the values of node inputs or outputs at the program's batch size.
+func (p *Program) Values(ids []int) []*Value {
+	vs := make([]*Value, len(ids))
+	for i, id := range ids {
+		if id >= 0 {
+			vs[i] = p.vals[id]
+		}
+	}
+	return vs
+}
