@@ -13,8 +13,3 @@ func alignedFloats(n int) []float32 {
 	}
 	return buf[off : off+n : off+n]
 }
-
-// clamp returns x limited to [lo, hi].
-func clamp(x, lo, hi float32) float32 {
-	return min(max(x, lo), hi)
-}

@@ -80,7 +80,9 @@ func (c *Conv) Run(out, in []float32, inH, inW, strideH, strideW, padTop, padLef
 		oxB = min(max(e/strideW+1, oxA), outW)
 	}
 	run := c.KW * c.Cin
-	nEdge := oxA + outW - oxB // edge pixels per row
+	// The edge columns on either side, and how many there are.
+	edges := [2][2]int{{0, oxA}, {oxB, outW}}
+	nEdge := oxA + outW - oxB
 	rows := func(oy int) (iy, ky0, ky1 int) {
 		iy = oy*strideH - padTop
 		return iy, max(0, -iy), min(c.KH, inH-iy)
@@ -119,23 +121,20 @@ func (c *Conv) Run(out, in []float32, inH, inW, strideH, strideW, padTop, padLef
 			b1 := min(oe, b0+outW/nEdge)
 			for y := b0; y < b1; y++ {
 				e := (y - b0) * nEdge
-				for ox := 0; ox < outW; ox++ {
-					if ox == oxA {
-						ox = max(oxA, oxB)
-						if ox >= outW {
-							break
-						}
+				for _, cols := range edges {
+					for ox := cols[0]; ox < cols[1]; ox++ {
+						c.im2col(scratch[e*k:(e+1)*k], in, inH, inW, y*strideH-padTop, ox*strideW-padLeft)
+						e++
 					}
-					c.im2col(scratch[e*k:(e+1)*k], in, inH, inW, y*strideH-padTop, ox*strideW-padLeft)
-					e++
 				}
 			}
-			for _, cols := range [2][2]int{{0, oxA}, {max(oxA, oxB), outW}} {
+			// Each edge column is a set whose rows are the output rows.
+			for side, cols := range edges {
 				if cols[0] < cols[1] {
 					c.g.run(gemmArgs{
-						out: out[(b0*outW+cols[0])*c.Cout:], ldo: c.Cout, outSet: outW * c.Cout,
-						in: scratch[min(cols[0], oxA)*k:], ldi: k, inSet: nEdge * k,
-						rows: cols[1] - cols[0], sets: b1 - b0, k: k, nseg: 1, lo: lo, hi: hi,
+						out: out[(b0*outW+cols[0])*c.Cout:], ldo: outW * c.Cout, outSet: c.Cout,
+						in: scratch[side*oxA*k:], ldi: nEdge * k, inSet: k,
+						rows: b1 - b0, sets: cols[1] - cols[0], k: k, nseg: 1, lo: lo, hi: hi,
 					})
 				}
 			}

@@ -48,7 +48,9 @@ func TestConv(t *testing.T) {
 		{1, 1, 7, 9, 6, 6, 2, 2, 0, 0},   // strided 1×1
 		{5, 3, 4, 20, 8, 8, 1, 2, 2, 1},
 		{3, 3, 2, 3, 1, 2, 1, 1, 1, 1},
-		{1, 1, 5, 6, 3, 4, 1, 1, 1, 1}, // padding rows and columns with no tap: bias only
+		{1, 1, 5, 6, 3, 4, 1, 1, 1, 1},  // padding rows and columns with no tap: bias only
+		{5, 5, 3, 40, 9, 9, 1, 1, 2, 2}, // two edge columns each side, in batches of rows
+		{3, 3, 8, 70, 12, 11, 1, 1, 1, 1},
 	}
 	forEachLevel(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(13, 14))

@@ -72,8 +72,20 @@ func (d *DW3x3) Run(out, in []float32, inH, inW, stride, padTop, padLeft, outH, 
 			inH, inW, stride, padTop, padLeft, outH, outW, oy0, oy1, c, len(in), len(out)))
 	}
 	l := level()
-	for oy := oy0; oy < oy1; oy++ {
-		d.row(l, out, in, inH, inW, stride, padTop, padLeft, outW, oy, lo, hi)
+	// Pairs of rows whose three window rows lie inside the input share
+	// their input rows where the level has a kernel for it.
+	oxA, oxB := dwInterior(inW, stride, padLeft, outW)
+	oyA, oyB := dwInterior(inH, stride, padTop, outH)
+	for oy := oy0; oy < oy1; {
+		if oy >= oyA && oy+2 <= min(oyB, oy1) && oxB > oxA &&
+			d.pairAsm(l, out, in, inW, stride, padTop, padLeft, outW, oy, oxA, oxB, lo, hi) {
+			d.row(l, out, in, inH, inW, stride, padTop, padLeft, outW, oy, false, lo, hi)
+			d.row(l, out, in, inH, inW, stride, padTop, padLeft, outW, oy+1, false, lo, hi)
+			oy += 2
+			continue
+		}
+		d.row(l, out, in, inH, inW, stride, padTop, padLeft, outW, oy, true, lo, hi)
+		oy++
 	}
 }
 
@@ -90,9 +102,9 @@ func dwInterior(in, stride, pad, out int) (a, b int) {
 }
 
 // row computes output row oy span by span: the edge pixels, whose windows
-// cross the left or right edge, one at a time and the pixels between them
-// together.
-func (d *DW3x3) row(l Level, out, in []float32, inH, inW, stride, padTop, padLeft, outW, oy int, lo, hi float32) {
+// cross the left or right edge, one at a time and, when interior is set, the
+// pixels between them together.
+func (d *DW3x3) row(l Level, out, in []float32, inH, inW, stride, padTop, padLeft, outW, oy int, interior bool, lo, hi float32) {
 	c := d.C
 	iy := oy*stride - padTop
 	ky0, ky1 := max(0, -iy), min(3, inH-iy)
@@ -110,6 +122,10 @@ func (d *DW3x3) row(l Level, out, in []float32, inH, inW, stride, padTop, padLef
 		s.npix = 1
 		if ox >= oxA && ox < oxB {
 			s.npix = oxB - ox
+			if !interior {
+				ox += s.npix
+				continue
+			}
 		}
 		d.span(l, orow[ox*c:], in, rowOff, ix+s.kx0, s)
 		ox += s.npix

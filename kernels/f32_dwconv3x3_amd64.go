@@ -51,3 +51,22 @@ func (d *DW3x3) spanAsm(l Level, out, in []float32, rowOff [3]int, s dwSpan) boo
 	}
 	return true
 }
+
+// dw3x3AVX512Pair holds the two-row kernels by stride-1.
+var dw3x3AVX512Pair = [2]func(out0, out1, in, w *float32, c, inRow, npix int, lo, hi float32, fullBytes int, tail uint16){
+	dw3x3F32AVX512S1Pair, dw3x3F32AVX512S2Pair,
+}
+
+// pairAsm computes the interior pixels [oxA, oxB) of output rows oy and
+// oy+1, all of whose taps lie inside the input, with a two-row kernel; it
+// reports false where level l has none.
+func (d *DW3x3) pairAsm(l Level, out, in []float32, inW, stride, padTop, padLeft, outW, oy, oxA, oxB int, lo, hi float32) bool {
+	if l != AVX512 {
+		return false
+	}
+	c := d.C
+	dw3x3AVX512Pair[stride-1](&out[(oy*outW+oxA)*c], &out[((oy+1)*outW+oxA)*c],
+		&in[((oy*stride-padTop)*inW+oxA*stride-padLeft)*c], &d.packed[0], c, inW*c, oxB-oxA, lo, hi,
+		64*(c/16), uint16(1)<<(c%16)-1)
+	return true
+}

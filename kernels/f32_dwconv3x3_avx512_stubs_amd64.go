@@ -4,6 +4,29 @@
 
 package kernels
 
+// dw3x3F32AVX512S1Pair computes npix pixels of two output rows at stride 1 whose taps all
+// lie inside the input:
+//
+//	for y := 0; y < 2; y++ {
+//		for p := 0; p < npix; p++ {
+//			for ch := 0; ch < c; ch++ {
+//				b := (ch / 16) * 160
+//				sum := w[b+ch%16]
+//				for i := 0; i < 3; i++ {
+//					for j := 0; j < 3; j++ {
+//						sum += in[(y*1+i)*inRow+(p*1+j)*c+ch] * w[b+(1+3*i+j)*16+ch%16]
+//					}
+//				}
+//				out_y[p*c+ch] = min(max(sum, lo), hi)
+//			}
+//		}
+//	}
+//
+// out_y is out0, out1; c and inRow count floats; npix ≥ 0.
+//
+//go:noescape
+func dw3x3F32AVX512S1Pair(out0 *float32, out1 *float32, in *float32, w *float32, c int, inRow int, npix int, lo float32, hi float32, fullBytes int, tail uint16)
+
 // dw3x3F32AVX512S1R1C1 computes npix output pixels at stride 1 from 1 input rows and 1 taps per row:
 //
 //	for p := 0; p < npix; p++ {
@@ -183,6 +206,29 @@ func dw3x3F32AVX512S1R3C2(out *float32, in0 *float32, in1 *float32, in2 *float32
 //
 //go:noescape
 func dw3x3F32AVX512S1R3C3(out *float32, in0 *float32, in1 *float32, in2 *float32, w *float32, bias *float32, c int, npix int, lo float32, hi float32, fullBytes int, tail uint16)
+
+// dw3x3F32AVX512S2Pair computes npix pixels of two output rows at stride 2 whose taps all
+// lie inside the input:
+//
+//	for y := 0; y < 2; y++ {
+//		for p := 0; p < npix; p++ {
+//			for ch := 0; ch < c; ch++ {
+//				b := (ch / 16) * 160
+//				sum := w[b+ch%16]
+//				for i := 0; i < 3; i++ {
+//					for j := 0; j < 3; j++ {
+//						sum += in[(y*2+i)*inRow+(p*2+j)*c+ch] * w[b+(1+3*i+j)*16+ch%16]
+//					}
+//				}
+//				out_y[p*c+ch] = min(max(sum, lo), hi)
+//			}
+//		}
+//	}
+//
+// out_y is out0, out1; c and inRow count floats; npix ≥ 0.
+//
+//go:noescape
+func dw3x3F32AVX512S2Pair(out0 *float32, out1 *float32, in *float32, w *float32, c int, inRow int, npix int, lo float32, hi float32, fullBytes int, tail uint16)
 
 // dw3x3F32AVX512S2R1C1 computes npix output pixels at stride 2 from 1 input rows and 1 taps per row:
 //

@@ -9,7 +9,8 @@ type (
 	gemmAVX2Func   = func(out *float32, ldo int, in *float32, ldi int, ntiles int, w *float32, ps, k, nseg, segStride int, bias *float32, lo, hi float32, valid int)
 )
 
-// AVX-512 tiles of m = 1..14 rows by 32 and by 16 columns.
+// The micro-kernels by tile height m, at index m-1: AVX-512 tiles of 1..14
+// rows by 32 and by 16 columns, AVX2 tiles of 1..6 rows by 16 columns.
 var (
 	gemmAVX512x32 = [...]gemmAVX512Func{
 		gemmF32AVX512x1x32, gemmF32AVX512x2x32, gemmF32AVX512x3x32, gemmF32AVX512x4x32,
@@ -115,6 +116,8 @@ func forTiles(b0, b1, mr int, f func(r, m, count int)) {
 	}
 }
 
+// runAVX512 computes a with zmm tiles, two panels (32 columns) at a time
+// and a single one for a last panel of at most 16 columns.
 func (g *GEMM) runAVX512(a gemmArgs) {
 	const mr = len(gemmAVX512x32)
 	n, kk := g.N, g.K
@@ -139,6 +142,7 @@ func (g *GEMM) runAVX512(a gemmArgs) {
 	})
 }
 
+// runAVX2 computes a with ymm tiles, one panel (16 columns) at a time.
 func (g *GEMM) runAVX2(a gemmArgs) {
 	const mr = len(gemmAVX2x16)
 	n, kk := g.N, g.K

@@ -41,16 +41,16 @@ var (
 
 func init() { active.Store(int32(detected)) }
 
-// lowerByEnv returns max lowered to the level named by env ("generic",
+// lowerByEnv returns hw lowered to the level named by env ("generic",
 // "avx2" or "avx512", case-insensitive). An empty or unknown name, or one
-// above max, leaves max unchanged: the variable can only lower the level.
-func lowerByEnv(max Level, env string) Level {
-	for l := Generic; l <= AVX512; l++ {
-		if strings.EqualFold(strings.TrimSpace(env), l.String()) && l < max {
+// above hw, leaves hw unchanged: the variable can only lower the level.
+func lowerByEnv(hw Level, env string) Level {
+	for l := Generic; l < hw; l++ {
+		if strings.EqualFold(strings.TrimSpace(env), l.String()) {
 			return l
 		}
 	}
-	return max
+	return hw
 }
 
 // Detected returns the level chosen at start: the highest the CPU supports

@@ -24,7 +24,9 @@
 // The kernels walk groups of output pixels and, inside a group, every block
 // of channels, so that memory is read in order. Within a block the AVX-512
 // kernels load each input vector once and multiply it into every output
-// pixel of the group that uses it.
+// pixel of the group that uses it. The AVX-512 pair kernels (pair.go) compute
+// two output rows at once where all nine taps lie inside the input, reading
+// the 3+s input rows once for both.
 //
 // Usage (from package kernels, see its go:generate lines):
 //
@@ -68,6 +70,9 @@ func main() {
 		log.Fatalf("dwconv: unknown -isa %q", *isa)
 	}
 	for s := 1; s <= 2; s++ {
+		if !ymm {
+			pairKernel(s)
+		}
 		for nr := 1; nr <= 3; nr++ {
 			for nc := 1; nc <= 3; nc++ {
 				if ymm {
