@@ -1,7 +1,7 @@
 package graph
 
 import (
-	"sync"
+	"sync/atomic"
 
 	"github.com/mobilenet-go/mobilenet/kernels"
 	"github.com/mobilenet-go/mobilenet/tensor"
@@ -19,7 +19,7 @@ type gemmKernel struct {
 	rows     int
 	parts    int
 	in, out  []float32
-	wg       sync.WaitGroup
+	pending  atomic.Int32
 	partFunc func(int)
 }
 
@@ -38,7 +38,7 @@ func (g *gemmKernel) part(p int) {
 
 func (g *gemmKernel) Run(in, out []*tensor.Tensor) error {
 	g.in, g.out = in[0].F32, out[0].F32
-	parallel(&g.wg, g.parts, g.partFunc)
+	parallel(&g.pending, g.parts, g.partFunc)
 	return nil
 }
 
@@ -50,7 +50,7 @@ type rowKernel struct {
 	parts        int
 	in, out      []float32
 	run          func(out, in []float32, oy0, oy1, part int)
-	wg           sync.WaitGroup
+	pending      atomic.Int32
 	partFunc     func(int)
 }
 
@@ -73,7 +73,7 @@ func (k *rowKernel) part(p int) {
 
 func (k *rowKernel) Run(in, out []*tensor.Tensor) error {
 	k.in, k.out = in[0].F32, out[0].F32
-	parallel(&k.wg, k.parts, k.partFunc)
+	parallel(&k.pending, k.parts, k.partFunc)
 	return nil
 }
 

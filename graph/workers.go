@@ -3,42 +3,67 @@ package graph
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
-// workers is the process-wide pool of goroutines that run the parts of a layer: started once, sized to
-// the machine's cores, shared by every Program. A caller runs part 0 itself and waits for the others,
-// so programs running at the same time share the pool without deadlock, and no goroutine is started
-// per op or per inference.
+// workers is the process-wide pool of goroutines that run the parts of a layer: started once, one
+// fewer than the cores (the caller runs a part itself), shared by every Program. A caller runs part 0
+// and waits for the others, so programs running at the same time share the pool without deadlock, and
+// no goroutine is started per op or per inference.
+//
+// Layers take microseconds, so waking a parked goroutine (tens of microseconds on a busy machine)
+// would cost as much as the work: a worker that finishes a job polls for the next one for a few tens of
+// microseconds before it parks, and the caller polls for its parts to finish, yielding the processor
+// now and then so that it never starves a worker.
 var workers struct {
 	once sync.Once
 	jobs chan job
-	n    int
 }
 
 // job is one part of a layer for a worker to run.
 type job struct {
-	fn   func(part int)
-	part int
-	done *sync.WaitGroup
+	fn      func(part int)
+	part    int
+	pending *atomic.Int32
 }
 
+// spinPolls is how many times a worker polls for a job before it parks (about 20 µs).
+const spinPolls = 2000
+
 func startWorkers() {
-	workers.n = runtime.GOMAXPROCS(0)
-	workers.jobs = make(chan job, 4*workers.n)
-	for i := 0; i < workers.n; i++ {
-		go func() {
-			for j := range workers.jobs {
-				j.fn(j.part)
-				j.done.Done()
+	n := max(runtime.GOMAXPROCS(0)-1, 1)
+	workers.jobs = make(chan job, 64)
+	for i := 0; i < n; i++ {
+		go work()
+	}
+}
+
+func work() {
+	for {
+		var j job
+		got := false
+		for poll := 0; poll < spinPolls && !got; poll++ {
+			select {
+			case j = <-workers.jobs:
+				got = true
+			default:
+				if poll%128 == 127 {
+					runtime.Gosched()
+				}
 			}
-		}()
+		}
+		if !got {
+			j = <-workers.jobs
+		}
+		j.fn(j.part)
+		j.pending.Add(-1)
 	}
 }
 
 // parallel runs fn(0), …, fn(parts−1), part 0 on the calling goroutine and the others on the pool, and
-// returns when all are done. wg belongs to the caller (one per kernel, so that nothing is allocated
-// per call).
-func parallel(wg *sync.WaitGroup, parts int, fn func(part int)) {
+// returns when all are done. pending belongs to the caller (one per kernel, so that nothing is
+// allocated per call).
+func parallel(pending *atomic.Int32, parts int, fn func(part int)) {
 	if parts <= 1 {
 		if parts == 1 {
 			fn(0)
@@ -46,16 +71,20 @@ func parallel(wg *sync.WaitGroup, parts int, fn func(part int)) {
 		return
 	}
 	workers.once.Do(startWorkers)
-	wg.Add(parts - 1)
+	pending.Store(int32(parts - 1))
 	for p := 1; p < parts; p++ {
-		workers.jobs <- job{fn: fn, part: p, done: wg}
+		workers.jobs <- job{fn: fn, part: p, pending: pending}
 	}
 	fn(0)
-	wg.Wait()
+	for poll := 0; pending.Load() != 0; poll++ {
+		if poll%64 == 63 {
+			runtime.Gosched()
+		}
+	}
 }
 
-// split divides n units of work of the given cost each into at most threads parts of at least
-// minCost·… work: layers too small to repay the hand-off stay serial.
+// split divides n units of work of the given cost each into at most threads parts, each worth at
+// least minPartCost: layers too small to repay the hand-off stay serial.
 func split(n int, unitCost int64, threads int) int {
 	const minPartCost = 1 << 17 // mult-adds (or element operations) worth a hand-off to another core
 	parts := min(threads, n)
