@@ -52,15 +52,7 @@ func (c *Conv2D) Shapes(in []*Value) ([]tensor.Shape, error) {
 		return nil, fmt.Errorf("bias shape %v does not match %d output channels", in[2].Shape, cout)
 	}
 	p := c.params()
-	oh, err := ref.OutSize(h, kh, p.StrideH, p.DilationH, c.Pads.Top, c.Pads.Bottom)
-	if err != nil {
-		return nil, err
-	}
-	ow, err := ref.OutSize(wd, kw, p.StrideW, p.DilationW, c.Pads.Left, c.Pads.Right)
-	if err != nil {
-		return nil, err
-	}
-	return []tensor.Shape{{n, oh, ow, cout}}, nil
+	return windowShape(n, h, wd, cout, kh, kw, p)
 }
 
 // Describe implements Op. A 1×1 convolution is pointwise, and a 1×1 convolution over a 1×1 input is a
@@ -98,10 +90,7 @@ func (c *Conv2D) Compile(in, out []*Value, opt *Options) (Kernel, error) {
 		return k, nil
 	}
 	w := in[1].Data.F32
-	var bias []float32
-	if len(in) == 3 && in[2] != nil {
-		bias = in[2].Data.F32
-	}
+	bias := floatBias(in)
 	kh, kw := in[1].Shape[1], in[1].Shape[2]
 	p := c.params()
 	lo, hi := c.Act.Range()

@@ -51,16 +51,7 @@ func (d *DepthwiseConv2D) Shapes(in []*Value) ([]tensor.Shape, error) {
 	if len(in) == 3 && in[2] != nil && !in[2].Shape.Equal(tensor.Shape{cout}) {
 		return nil, fmt.Errorf("bias shape %v does not match %d output channels", in[2].Shape, cout)
 	}
-	p := d.params()
-	oh, err := ref.OutSize(h, kh, p.StrideH, p.DilationH, d.Pads.Top, d.Pads.Bottom)
-	if err != nil {
-		return nil, err
-	}
-	ow, err := ref.OutSize(wd, kw, p.StrideW, p.DilationW, d.Pads.Left, d.Pads.Right)
-	if err != nil {
-		return nil, err
-	}
-	return []tensor.Shape{{n, oh, ow, cout}}, nil
+	return windowShape(n, h, wd, cout, kh, kw, d.params())
 }
 
 // Describe implements Op.
@@ -88,10 +79,7 @@ func (d *DepthwiseConv2D) Compile(in, out []*Value, opt *Options) (Kernel, error
 		return k, nil
 	}
 	w := in[1].Data.F32
-	var bias []float32
-	if len(in) == 3 && in[2] != nil {
-		bias = in[2].Data.F32
-	}
+	bias := floatBias(in)
 	kh, kw, m := in[1].Shape[1], in[1].Shape[2], d.mult()
 	p := d.params()
 	lo, hi := d.Act.Range()

@@ -83,10 +83,7 @@ func fastConv(c *Conv2D, in, out []*Value, opt *Options) Kernel {
 		return nil
 	}
 	w := in[1].Data.F32
-	var bias []float32
-	if len(in) == 3 && in[2] != nil {
-		bias = in[2].Data.F32
-	}
+	bias := floatBias(in)
 	cout, kh, kw, cin := in[1].Shape.NHWC()
 	is, os := in[0].Shape, out[0].Shape
 	if kh == 1 && kw == 1 && c.StrideH == 1 && c.StrideW == 1 && c.Pads == (Pads{}) {
@@ -112,10 +109,7 @@ func fastDepthwise(d *DepthwiseConv2D, in, out []*Value, opt *Options) Kernel {
 		max(d.DilationH, 1) != 1 || max(d.DilationW, 1) != 1 {
 		return nil
 	}
-	var bias []float32
-	if len(in) == 3 && in[2] != nil {
-		bias = in[2].Data.F32
-	}
+	bias := floatBias(in)
 	dw := kernels.PackDW3x3(in[1].Data.F32, bias, c)
 	lo, hi := d.Act.Range()
 	is, os := in[0].Shape, out[0].Shape
@@ -143,10 +137,7 @@ func fastFullyConnected(f *FullyConnected, in []*Value, opt *Options) Kernel {
 	if opt.Reference {
 		return nil
 	}
-	var bias []float32
-	if len(in) == 3 && in[2] != nil {
-		bias = in[2].Data.F32
-	}
+	bias := floatBias(in)
 	o, depth := in[1].Shape[0], in[1].Shape[1]
 	return newGEMMKernel(in[1].Data.F32, bias, o, depth, in[0].Shape[0], f.Act, opt.threads())
 }

@@ -161,3 +161,25 @@ func constant(what string, v *Value) error {
 }
 
 func dims4(s tensor.Shape) [4]int { return [4]int{s[0], s[1], s[2], s[3]} }
+
+// floatBias returns the float data of an op's optional third input (the bias), or nil.
+func floatBias(in []*Value) []float32 {
+	if len(in) == 3 && in[2] != nil {
+		return in[2].Data.F32
+	}
+	return nil
+}
+
+// windowShape returns the output shape [n, oh, ow, c] of a kh×kw window sliding over an h×w input with
+// the geometry of p, or an error when no window fits.
+func windowShape(n, h, w, c, kh, kw int, p ref.ConvParams) ([]tensor.Shape, error) {
+	oh, err := ref.OutSize(h, kh, p.StrideH, p.DilationH, p.Pads.Top, p.Pads.Bottom)
+	if err != nil {
+		return nil, err
+	}
+	ow, err := ref.OutSize(w, kw, p.StrideW, p.DilationW, p.Pads.Left, p.Pads.Right)
+	if err != nil {
+		return nil, err
+	}
+	return []tensor.Shape{{n, oh, ow, c}}, nil
+}

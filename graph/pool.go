@@ -36,15 +36,7 @@ func (p *AvgPool2D) Shapes(in []*Value) ([]tensor.Shape, error) {
 	if pd := p.Pads; pd.Top >= p.KH || pd.Bottom >= p.KH || pd.Left >= p.KW || pd.Right >= p.KW {
 		return nil, fmt.Errorf("padding %+v leaves %d×%d windows with no input", pd, p.KH, p.KW)
 	}
-	oh, err := ref.OutSize(h, p.KH, p.StrideH, 1, p.Pads.Top, p.Pads.Bottom)
-	if err != nil {
-		return nil, err
-	}
-	ow, err := ref.OutSize(w, p.KW, p.StrideW, 1, p.Pads.Left, p.Pads.Right)
-	if err != nil {
-		return nil, err
-	}
-	return []tensor.Shape{{n, oh, ow, c}}, nil
+	return windowShape(n, h, w, c, p.KH, p.KW, ref.ConvParams{StrideH: p.StrideH, StrideW: p.StrideW, DilationH: 1, DilationW: 1, Pads: p.Pads})
 }
 
 // Describe implements Op.

@@ -61,10 +61,7 @@ func (f *FullyConnected) Compile(in, out []*Value, opt *Options) (Kernel, error)
 		return k, nil
 	}
 	w := in[1].Data.F32
-	var bias []float32
-	if len(in) == 3 && in[2] != nil {
-		bias = in[2].Data.F32
-	}
+	bias := floatBias(in)
 	o, depth := in[1].Shape[0], in[1].Shape[1]
 	lo, hi := f.Act.Range()
 	return KernelFunc(func(x, y []*tensor.Tensor) error {
