@@ -12,9 +12,12 @@ import (
 // kernels for every other shape, and for all shapes with Options.Reference.
 
 // gemmKernel runs a pointwise convolution or a fully connected layer: rows of K inputs to rows of N
-// outputs, rows split across the workers.
+// outputs. Many rows are split across the workers by rows; a few rows (the classifier at batch 1, the
+// 7×7 layers) by output channels, each part with its own packed slice of the weights.
 type gemmKernel struct {
-	g        *kernels.GEMM
+	g        []*kernels.GEMM // one per column part, or a single one for row parts
+	cols     []int           // first output channel of each column part
+	n, k     int
 	lo, hi   float32
 	rows     int
 	parts    int
@@ -23,17 +26,45 @@ type gemmKernel struct {
 	partFunc func(int)
 }
 
+// minRowsPerPart is the fewest rows a row part should have: about two micro-kernel tiles.
+const minRowsPerPart = 28
+
 func newGEMMKernel(w, bias []float32, n, k, rows int, act Act, threads int) *gemmKernel {
 	lo, hi := act.Range()
-	g := &gemmKernel{g: kernels.PackGEMM(w, bias, n, k), lo: lo, hi: hi, rows: rows,
-		parts: split(rows, int64(n)*int64(k), threads)}
+	g := &gemmKernel{n: n, k: k, lo: lo, hi: hi, rows: rows, parts: split(rows, int64(n)*int64(k), threads)}
+	if colParts := split(n/32, int64(rows)*32*int64(k), threads); rows < minRowsPerPart*threads && colParts > g.parts {
+		g.parts = colParts
+		for p := 0; p < colParts; p++ {
+			c0, c1 := bounds(n/32, colParts, p)
+			c0, c1 = 32*c0, 32*c1
+			if p == colParts-1 {
+				c1 = n
+			}
+			var b []float32
+			if bias != nil {
+				b = bias[c0:c1]
+			}
+			g.g = append(g.g, kernels.PackGEMM(w[c0*k:c1*k], b, c1-c0, k))
+			g.cols = append(g.cols, c0)
+		}
+	} else {
+		g.g = []*kernels.GEMM{kernels.PackGEMM(w, bias, n, k)}
+	}
 	g.partFunc = g.part
 	return g
 }
 
 func (g *gemmKernel) part(p int) {
-	r0, r1 := bounds(g.rows, g.parts, p)
-	g.g.Run(g.out, g.in, r0, r1, g.lo, g.hi)
+	if g.cols == nil {
+		r0, r1 := bounds(g.rows, g.parts, p)
+		g.g[0].Run(g.out, g.in, r0, r1, g.lo, g.hi)
+		return
+	}
+	// Column part p computes output channels [cols[p], cols[p]+N_p) of every row.
+	gp, c0 := g.g[p], g.cols[p]
+	for r := 0; r < g.rows; r++ {
+		gp.Run(g.out[r*g.n+c0:], g.in[r*g.k:(r+1)*g.k], 0, 1, g.lo, g.hi)
+	}
 }
 
 func (g *gemmKernel) Run(in, out []*tensor.Tensor) error {

@@ -145,3 +145,48 @@ func TestBufferPlan(t *testing.T) {
 	}
 	t.Logf("planned %d bytes of activations, %d unplanned", p.ActivationBytes(), all)
 }
+
+// TestColumnSplit: layers with few rows (the classifier at batch 1, a 7×7 pointwise layer) are split
+// over output channels; they must equal the reference kernels.
+func TestColumnSplit(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	randT := func(shape tensor.Shape) *tensor.Tensor {
+		x, _ := tensor.New(tensor.Float32, shape)
+		for i := range x.F32 {
+			x.F32[i] = float32(r.NormFloat64())
+		}
+		return x
+	}
+	for _, c := range []struct{ h, k, n int }{{1, 1024, 1001}, {7, 1024, 1024}, {2, 96, 130}} {
+		g := &graph.Graph{}
+		x := g.AddInput("x", tensor.Float32, tensor.Shape{1, c.h, c.h, c.k}, nil)
+		w := g.AddConst("w", randT(tensor.Shape{c.n, 1, 1, c.k}))
+		b := g.AddConst("b", randT(tensor.Shape{c.n}))
+		y, err := g.Add1("pw", &graph.Conv2D{StrideH: 1, StrideW: 1, Act: graph.ActReLU6}, x, w, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.Outputs = []int{y}
+		in := randT(tensor.Shape{1, c.h, c.h, c.k})
+		var want []float32
+		for _, opt := range []graph.Options{{Reference: true}, {Threads: 2}, {Threads: 3}} {
+			p, err := graph.Compile(g, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := p.Run(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want == nil {
+				want = append([]float32(nil), out[0].F32...)
+				continue
+			}
+			for i := range want {
+				if d := math.Abs(float64(out[0].F32[i] - want[i])); d > 1e-4 {
+					t.Fatalf("%+v threads %d: output %d = %g, reference %g", c, opt.Threads, i, out[0].F32[i], want[i])
+				}
+			}
+		}
+	}
+}
