@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"sort"
 	"time"
@@ -58,7 +59,7 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 	if len(sorted) == 0 {
 		return 0
 	}
-	rank := int(q*float64(len(sorted))+0.999999999) - 1
+	rank := int(math.Ceil(q*float64(len(sorted)))) - 1
 	return sorted[min(max(rank, 0), len(sorted)-1)]
 }
 
@@ -102,6 +103,9 @@ func printState(w io.Writer, name string, st serverState, ref *serverState) {
 	}
 	if st.Goroutines >= 0 {
 		line += fmt.Sprintf(", goroutines %d", st.Goroutines)
+		if ref != nil && ref.Goroutines >= 0 {
+			line += fmt.Sprintf(" (%d after warm-up)", ref.Goroutines)
+		}
 	} else {
 		line += ", goroutines ?"
 	}
