@@ -37,6 +37,9 @@ func chromium() string {
 func TestBrowser(t *testing.T) {
 	bin := chromium()
 	if bin == "" {
+		if os.Getenv("MOBILENET_REQUIRE_BROWSER") != "" {
+			t.Fatal("MOBILENET_REQUIRE_BROWSER is set but no chromium binary is on PATH, nor $CHROMIUM")
+		}
 		t.Skip("no chromium binary on PATH (apt-get install chromium), nor $CHROMIUM")
 	}
 	cls, err := mobilenet.Default()
