@@ -30,7 +30,7 @@ func TestFastEqualsReference(t *testing.T) {
 		}
 		randomizeBatchNorm(g, c.Seed)
 		f := graph.Fold(g)
-		want := runGraph(t, f, graph.Options{Batch: 2, Reference: true}, c.Seed)
+		want := runGraph(t, f, graph.Options{Batch: 2, Reference: true, WholeBatch: true}, c.Seed)
 		for _, lvl := range levels {
 			prev, err := kernels.SetLevel(lvl)
 			if err != nil {
@@ -188,5 +188,24 @@ func TestColumnSplit(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestLanesZeroAllocs: a batch program (lanes) allocates nothing per inference either.
+func TestLanesZeroAllocs(t *testing.T) {
+	g, err := mobilenetv1.Build(mobilenetv1.Config{Alpha: 0.25, Resolution: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := graph.Compile(graph.Fold(g), graph.Options{Batch: 5, Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := tensor.New(tensor.Float32, p.Inputs()[0].Shape)
+	if _, err := p.Run(x); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(20, func() { p.Run(x) }); n != 0 {
+		t.Fatalf("%v allocations per inference", n)
 	}
 }

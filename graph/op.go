@@ -112,6 +112,16 @@ type Options struct {
 	Threads int
 	// Reference runs every op on its reference kernel (the specification), not the fast kernels.
 	Reference bool
+	// WholeBatch runs each op on all the images of a batch at once; by default a batch above 1 runs
+	// image by image on parallel lanes (faster: an image's activations stay in the cache).
+	WholeBatch bool
+}
+
+func (o *Options) maxBytes() int64 {
+	if o.MaxBytes > 0 {
+		return o.MaxBytes
+	}
+	return DefaultMaxBytes
 }
 
 func (o *Options) threads() int {

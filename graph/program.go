@@ -19,6 +19,7 @@ type Program struct {
 	outs    [][]*tensor.Tensor // per node, its output tensors
 	results []*tensor.Tensor   // the graph's outputs
 	bytes   int64              // activation memory
+	lanes   *lanes             // for batches above 1: batch-1 programs that take the images in turn
 }
 
 // Compile checks g, infers every shape at the batch size of opt, and prepares its kernels. Each input
@@ -28,6 +29,14 @@ func Compile(g *Graph, opt Options) (*Program, error) {
 	if opt.Batch < 1 {
 		opt.Batch = 1
 	}
+	if opt.Batch > 1 && !opt.WholeBatch {
+		return compileLanes(g, opt)
+	}
+	return compileBatch(g, opt)
+}
+
+// compileBatch compiles g for opt.Batch images processed together by every op.
+func compileBatch(g *Graph, opt Options) (*Program, error) {
 	p := &Program{g: g, batch: opt.Batch, vals: make([]*Value, len(g.Values)), tensors: make([]*tensor.Tensor, len(g.Values))}
 	ready := make([]bool, len(g.Values))
 	for i, v := range g.Values {
@@ -163,6 +172,11 @@ func (p *Program) run(inputs []*tensor.Tensor, times []time.Duration) ([]*tensor
 		if !v.Shape.Equal(inputs[i].Shape) {
 			return nil, tensor.CheckShape(fmt.Sprintf("graph: input %q", v.Name), v.Shape, inputs[i].Shape)
 		}
+	}
+	if p.lanes != nil {
+		return p.lanes.run(inputs, times)
+	}
+	for i, id := range p.g.Inputs {
 		if err := p.tensors[id].CopyFrom(inputs[i]); err != nil {
 			return nil, err
 		}
@@ -274,10 +288,7 @@ func (p *Program) allocate(opt Options) error {
 			}
 		}
 	}
-	limit := opt.MaxBytes
-	if limit <= 0 {
-		limit = DefaultMaxBytes
-	}
+	limit := opt.maxBytes()
 	var total int64
 	for _, b := range buffers {
 		total += int64(b.elems) * int64(b.dt.Size())
@@ -337,8 +348,8 @@ func (p *Program) ActivationBytes() int64 { return p.bytes }
 
 // Profile runs the program like Run and adds each node's wall time to times (one entry per node).
 func (p *Program) Profile(times []time.Duration, inputs ...*tensor.Tensor) error {
-	if len(times) != len(p.kernels) {
-		return fmt.Errorf("graph: profile of %d nodes given %d slots", len(p.kernels), len(times))
+	if len(times) != len(p.g.Nodes) {
+		return fmt.Errorf("graph: profile of %d nodes given %d slots", len(p.g.Nodes), len(times))
 	}
 	if _, err := p.run(inputs, times); err != nil {
 		return err
@@ -354,8 +365,12 @@ func (p *Program) Nodes() []*Node { return p.g.Nodes }
 func (p *Program) Values(ids []int) []*Value {
 	vs := make([]*Value, len(ids))
 	for i, id := range ids {
-		if id >= 0 {
-			vs[i] = p.vals[id]
+		if id < 0 {
+			continue
+		}
+		vs[i] = p.vals[id]
+		if p.lanes != nil && !vs[i].Const() {
+			vs[i] = p.instance(vs[i], vs[i].Shape.WithBatch(p.batch))
 		}
 	}
 	return vs

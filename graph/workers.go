@@ -76,9 +76,17 @@ func parallel(pending *atomic.Int32, parts int, fn func(part int)) {
 		workers.jobs <- job{fn: fn, part: p, pending: pending}
 	}
 	fn(0)
+	// While the other parts run, help with queued jobs (they may be parts of a nested parallel call that
+	// no idle worker is left to take), else poll.
 	for poll := 0; pending.Load() != 0; poll++ {
-		if poll%64 == 63 {
-			runtime.Gosched()
+		select {
+		case j := <-workers.jobs:
+			j.fn(j.part)
+			j.pending.Add(-1)
+		default:
+			if poll%64 == 63 {
+				runtime.Gosched()
+			}
 		}
 	}
 }

@@ -195,16 +195,29 @@ func TestBatchEqualsSingles(t *testing.T) {
 			}
 		}
 	}
-	p, err := graph.Compile(g, graph.Options{Batch: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
 	x := input(5, 4, 48, 3)
-	outs, err := p.Run(x)
-	if err != nil {
-		t.Fatal(err)
+	var batch []float32
+	// The batch runs image by image on lanes by default, and with WholeBatch every op takes the four
+	// images at once: both must give what each image gives alone.
+	for _, whole := range []bool{false, true} {
+		p, err := graph.Compile(g, graph.Options{Batch: 4, WholeBatch: whole, Threads: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs, err := p.Run(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if batch == nil {
+			batch = append([]float32(nil), outs[0].F32...)
+			continue
+		}
+		for i, v := range outs[0].F32 {
+			if v != batch[i] {
+				t.Fatalf("output %d: whole batch %g, lanes %g", i, v, batch[i])
+			}
+		}
 	}
-	batch := append([]float32(nil), outs[0].F32...)
 	single, err := graph.Compile(g, graph.Options{Batch: 1})
 	if err != nil {
 		t.Fatal(err)
