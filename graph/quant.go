@@ -110,6 +110,9 @@ func compileQConv[T uint8 | int8](c *Conv2D, in, out []*Value, opt *Options) (Ke
 	if err != nil {
 		return nil, err
 	}
+	if k := fastQConv[T](c, in, out, rq, zx, zw, bias, opt); k != nil {
+		return k, nil
+	}
 	p := c.params()
 	qp := qref.ConvParams{StrideH: p.StrideH, StrideW: p.StrideW, DilationH: p.DilationH, DilationW: p.DilationW,
 		PadTop: p.Pads.Top, PadLeft: p.Pads.Left, InZP: zx, FilterZP: zw}
@@ -126,6 +129,9 @@ func compileQDepthwise[T uint8 | int8](d *DepthwiseConv2D, in, out []*Value, opt
 	if err != nil {
 		return nil, err
 	}
+	if k := fastQDepthwise[T](d, in, out, rq, zx, zw, bias, opt); k != nil {
+		return k, nil
+	}
 	p := d.params()
 	qp := qref.ConvParams{StrideH: p.StrideH, StrideW: p.StrideW, DilationH: p.DilationH, DilationW: p.DilationW,
 		PadTop: p.Pads.Top, PadLeft: p.Pads.Left, InZP: zx, FilterZP: zw}
@@ -141,6 +147,9 @@ func compileQFullyConnected[T uint8 | int8](f *FullyConnected, in, out []*Value,
 	rq, zx, zw, bias, err := convQuant(in, out, f.Act, 0, opt)
 	if err != nil {
 		return nil, err
+	}
+	if k := fastQFullyConnected[T](in, rq, zx, zw, bias, opt); k != nil {
+		return k, nil
 	}
 	w := elems[T](in[1].Data)
 	o, depth := in[1].Shape[0], in[1].Shape[1]
