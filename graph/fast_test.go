@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/mobilenet-go/mobilenet/formats/tflite"
 	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/kernels"
 	"github.com/mobilenet-go/mobilenet/models/mobilenetv1"
@@ -202,6 +203,29 @@ func TestLanesZeroAllocs(t *testing.T) {
 		t.Fatal(err)
 	}
 	x, _ := tensor.New(tensor.Float32, p.Inputs()[0].Shape)
+	if _, err := p.Run(x); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(20, func() { p.Run(x) }); n != 0 {
+		t.Fatalf("%v allocations per inference", n)
+	}
+}
+
+// TestQuantizedZeroAllocs: the official uint8 classifier allocates nothing per inference either.
+func TestQuantizedZeroAllocs(t *testing.T) {
+	m, err := tflite.ReadFile("../../shared/models/mobilenet_v1_0.25_128_quant.tflite")
+	if err != nil {
+		t.Skipf("shared model: %v", err)
+	}
+	g, err := m.Graph()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := graph.Compile(g, graph.Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := tensor.New(tensor.Uint8, p.Inputs()[0].Shape)
 	if _, err := p.Run(x); err != nil {
 		t.Fatal(err)
 	}

@@ -16,14 +16,19 @@ import "math"
 // case that copies.)
 func Concatenation[T uint8 | int8](ins [][]T, inShapes [][]int, inScales []float32, inZPs []int32, axis int, outScale float32, outZP int32, out []T) {
 	const op = "Concatenation"
-	check(len(ins) > 0, op, "no inputs")
-	check(len(inShapes) == len(ins) && len(inScales) == len(ins) && len(inZPs) == len(ins), op,
-		"%d inputs but %d shapes, %d scales, %d zero points", len(ins), len(inShapes), len(inScales), len(inZPs))
+	if !(len(ins) > 0) {
+		fail(op, "no inputs")
+	}
+	if len(inShapes) != len(ins) || len(inScales) != len(ins) || len(inZPs) != len(ins) {
+		fail(op, "%d inputs but %d shapes, %d scales, %d zero points", len(ins), len(inShapes), len(inScales), len(inZPs))
+	}
 	rank := len(inShapes[0])
 	if axis < 0 {
 		axis += rank
 	}
-	check(axis >= 0 && axis < rank, op, "axis %d outside rank %d", axis, rank)
+	if !(axis >= 0 && axis < rank) {
+		fail(op, "axis %d outside rank %d", axis, rank)
+	}
 	outer, inner, total := 1, 1, 0
 	for d := 0; d < axis; d++ {
 		outer *= inShapes[0][d]
@@ -32,9 +37,13 @@ func Concatenation[T uint8 | int8](ins [][]T, inShapes [][]int, inScales []float
 		inner *= inShapes[0][d]
 	}
 	for i, s := range inShapes {
-		check(len(s) == rank, op, "input %d has rank %d, input 0 has %d", i, len(s), rank)
+		if !(len(s) == rank) {
+			fail(op, "input %d has rank %d, input 0 has %d", i, len(s), rank)
+		}
 		for d := range s {
-			check(d == axis || s[d] == inShapes[0][d], op, "input %d shape %v does not match input 0 %v off axis %d", i, s, inShapes[0], axis)
+			if !(d == axis || s[d] == inShapes[0][d]) {
+				fail(op, "input %d shape %v does not match input 0 %v off axis %d", i, s, inShapes[0], axis)
+			}
 		}
 		need(op, "input", len(ins[i]), s...)
 		total += s[axis]

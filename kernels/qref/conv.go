@@ -34,10 +34,18 @@ func Conv2D[T uint8 | int8](in []T, inShape [4]int, filter []T, fShape [4]int, b
 	need(op, "input", len(in), inShape[:]...)
 	need(op, "filter", len(filter), fShape[:]...)
 	need(op, "output", len(out), outShape[:]...)
-	check(fShape[3] == c, op, "filter has %d input channels, input has %d", fShape[3], c)
-	check(outShape[0] == n && outShape[3] == o, op, "output shape %v does not match input %v and filter %v", outShape, inShape, fShape)
-	check(bias == nil || len(bias) == o, op, "bias has %d values for %d output channels", len(bias), o)
-	check(q.Channels() == 1 || q.Channels() == o, op, "requantization has %d channels for %d outputs", q.Channels(), o)
+	if !(fShape[3] == c) {
+		fail(op, "filter has %d input channels, input has %d", fShape[3], c)
+	}
+	if !(outShape[0] == n && outShape[3] == o) {
+		fail(op, "output shape %v does not match input %v and filter %v", outShape, inShape, fShape)
+	}
+	if !(bias == nil || len(bias) == o) {
+		fail(op, "bias has %d values for %d output channels", len(bias), o)
+	}
+	if !(q.Channels() == 1 || q.Channels() == o) {
+		fail(op, "requantization has %d channels for %d outputs", q.Channels(), o)
+	}
 	sh, sw := atLeast1(p.StrideH), atLeast1(p.StrideW)
 	dh, dw := atLeast1(p.DilationH), atLeast1(p.DilationW)
 
@@ -90,11 +98,21 @@ func DepthwiseConv2D[T uint8 | int8](in []T, inShape [4]int, filter []T, fShape 
 	need(op, "input", len(in), inShape[:]...)
 	need(op, "filter", len(filter), fShape[:]...)
 	need(op, "output", len(out), outShape[:]...)
-	check(m >= 1, op, "depth multiplier %d < 1", m)
-	check(fShape[0] == 1 && fShape[3] == c*m, op, "filter shape %v is not [1,kh,kw,%d·%d]", fShape, c, m)
-	check(outShape[0] == n && o == c*m, op, "output shape %v does not match input %v with multiplier %d", outShape, inShape, m)
-	check(bias == nil || len(bias) == o, op, "bias has %d values for %d output channels", len(bias), o)
-	check(q.Channels() == 1 || q.Channels() == o, op, "requantization has %d channels for %d outputs", q.Channels(), o)
+	if !(m >= 1) {
+		fail(op, "depth multiplier %d < 1", m)
+	}
+	if !(fShape[0] == 1 && fShape[3] == c*m) {
+		fail(op, "filter shape %v is not [1,kh,kw,%d·%d]", fShape, c, m)
+	}
+	if !(outShape[0] == n && o == c*m) {
+		fail(op, "output shape %v does not match input %v with multiplier %d", outShape, inShape, m)
+	}
+	if !(bias == nil || len(bias) == o) {
+		fail(op, "bias has %d values for %d output channels", len(bias), o)
+	}
+	if !(q.Channels() == 1 || q.Channels() == o) {
+		fail(op, "requantization has %d channels for %d outputs", q.Channels(), o)
+	}
 	sh, sw := atLeast1(p.StrideH), atLeast1(p.StrideW)
 	dh, dw := atLeast1(p.DilationH), atLeast1(p.DilationW)
 

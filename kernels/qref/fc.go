@@ -13,8 +13,12 @@ func FullyConnected[T uint8 | int8](in []T, batch, inDepth int, weights []T, out
 	need(op, "input", len(in), batch, inDepth)
 	need(op, "weights", len(weights), outDepth, inDepth)
 	need(op, "output", len(out), batch, outDepth)
-	check(bias == nil || len(bias) == outDepth, op, "bias has %d values for %d outputs", len(bias), outDepth)
-	check(q.Channels() == 1 || q.Channels() == outDepth, op, "requantization has %d channels for %d outputs", q.Channels(), outDepth)
+	if !(bias == nil || len(bias) == outDepth) {
+		fail(op, "bias has %d values for %d outputs", len(bias), outDepth)
+	}
+	if !(q.Channels() == 1 || q.Channels() == outDepth) {
+		fail(op, "requantization has %d channels for %d outputs", q.Channels(), outDepth)
+	}
 	for b := 0; b < batch; b++ {
 		row := in[b*inDepth : (b+1)*inDepth]
 		for o := 0; o < outDepth; o++ {

@@ -42,7 +42,9 @@ func NewLogisticLUT(inScale float32, inZP int32, signed bool) *LUT {
 // Logistic maps every code of in through lut into out (same length). lut must have been built for
 // T's signedness.
 func Logistic[T uint8 | int8](lut *LUT, in, out []T) {
-	check(len(out) == len(in), "Logistic", "output has %d elements, input %d", len(out), len(in))
+	if !(len(out) == len(in)) {
+		fail("Logistic", "output has %d elements, input %d", len(out), len(in))
+	}
 	for i, q := range in {
 		out[i] = T(lut[uint8(q)])
 	}

@@ -18,8 +18,12 @@ func AveragePool2D[T uint8 | int8](in []T, inShape [4]int, fh, fw, strideH, stri
 	oh, ow := outShape[1], outShape[2]
 	need(op, "input", len(in), inShape[:]...)
 	need(op, "output", len(out), outShape[:]...)
-	check(outShape[0] == n && outShape[3] == c, op, "output shape %v does not match input %v", outShape, inShape)
-	check(fh >= 1 && fw >= 1, op, "filter %dx%d is empty", fh, fw)
+	if !(outShape[0] == n && outShape[3] == c) {
+		fail(op, "output shape %v does not match input %v", outShape, inShape)
+	}
+	if !(fh >= 1 && fw >= 1) {
+		fail(op, "filter %dx%d is empty", fh, fw)
+	}
 	sh, sw := atLeast1(strideH), atLeast1(strideW)
 	for b := 0; b < n; b++ {
 		for oy := 0; oy < oh; oy++ {
@@ -35,7 +39,9 @@ func AveragePool2D[T uint8 | int8](in []T, inShape [4]int, fh, fw, strideH, stri
 							cnt++
 						}
 					}
-					check(cnt > 0, op, "window at output (%d,%d) covers no input", oy, ox)
+					if !(cnt > 0) {
+						fail(op, "window at output (%d,%d) covers no input", oy, ox)
+					}
 					var avg int32
 					if sum > 0 {
 						avg = (sum + cnt/2) / cnt

@@ -8,20 +8,22 @@ func need(op, what string, have int, shape ...int) {
 	want := 1
 	for _, d := range shape {
 		if d < 0 {
-			panic(fmt.Sprintf("qref: %s: %s shape %v has a negative dimension", op, what, shape))
+			want = -1
+			break
 		}
 		want *= d
 	}
 	if have != want {
-		panic(fmt.Sprintf("qref: %s: %s has %d elements, shape %v needs %d", op, what, have, shape, want))
+		// The shape is copied so that it does not escape: the check itself allocates nothing.
+		s := append([]int(nil), shape...)
+		fail(op, "%s has %d elements, shape %v needs %d (or has a negative dimension)", what, have, s, want)
 	}
 }
 
-// check panics with a formatted message when ok is false.
-func check(ok bool, op, format string, args ...any) {
-	if !ok {
-		panic(fmt.Sprintf("qref: "+op+": "+format, args...))
-	}
+// fail panics with a formatted message. Kernels call it only when a check fails, so that the
+// arguments are not boxed (allocated) on every call.
+func fail(op, format string, args ...any) {
+	panic(fmt.Sprintf("qref: "+op+": "+format, args...))
 }
 
 // atLeast1 maps the zero value of a stride or dilation to 1.

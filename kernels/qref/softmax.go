@@ -50,9 +50,15 @@ func NewSoftmax(inScale, beta float32, signed bool) *SoftmaxTable {
 func Softmax[T uint8 | int8](s *SoftmaxTable, in []T, depth int, out []T) {
 	const op = "Softmax"
 	signed := isSigned[T]()
-	check(s.signed == signed, op, "table built for signed=%v, data signed=%v", s.signed, signed)
-	check(depth >= 1 && len(in)%depth == 0, op, "input length %d is not a multiple of depth %d", len(in), depth)
-	check(len(out) == len(in), op, "output has %d elements, input %d", len(out), len(in))
+	if !(s.signed == signed) {
+		fail(op, "table built for signed=%v, data signed=%v", s.signed, signed)
+	}
+	if !(depth >= 1 && len(in)%depth == 0) {
+		fail(op, "input length %d is not a multiple of depth %d", len(in), depth)
+	}
+	if !(len(out) == len(in)) {
+		fail(op, "output has %d elements, input %d", len(out), len(in))
+	}
 	lo, hi := typeRange[T]()
 	for r := 0; r < len(in); r += depth {
 		row, dst := in[r:r+depth], out[r:r+depth]
