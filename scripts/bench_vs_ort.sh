@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Times this project's runtime beside ONNX Runtime (shared/peers: onnxruntime-node, CPU) on MobileNet V1
 # 1.0/224 and 0.25/128 with random weights, and prints a markdown table of medians, ratios and img/s,
-# then the peak memory of each side.
+# then the peak memory of each side, then the official uint8 0.75/192 model against our fp32 network of
+# the same shape.
 #
 # Usage: scripts/bench_vs_ort.sh [-o TABLE.md]
 #
@@ -174,6 +175,22 @@ run "$work/mem.log" /usr/bin/time -v -o "$work/time_node.txt" \
 	node -e 'require(process.argv[1])' "$work/peers/node_modules/onnxruntime-node"
 printf 'mem\tort\t-\t%s\t%s\n' "$(peak "$work/time_node.txt")" "node with onnxruntime-node loaded, no model (baseline)" >>"$results"
 
+# The official uint8 MobileNet V1 0.75/192 against our fp32 network of the same shape, one thread,
+# interleaved, median of the repetitions' medians.
+quant="$shared/models/mobilenet_v1_0.75_192_quant.tflite"
+median_of() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+json_ms() { sed -n 's/.*"median_ms": *\([0-9.e+-]*\).*/\1/p'; }
+if [ "$ort_only" != 1 ] && [ -f "$quant" ]; then
+	: >"$work/q8.txt"
+	: >"$work/f32.txt"
+	for rep in $(seq 1 "$reps"); do
+		run "$work/q8.log" "$bin" bench --model "$quant" --threads 1 --runs 200 --json | json_ms >>"$work/q8.txt"
+		run "$work/q8.log" "$bin" bench --alpha 0.75 --resolution 192 --threads 1 --runs 200 --json | json_ms >>"$work/f32.txt"
+	done
+	q8="$(median_of <"$work/q8.txt")" f32="$(median_of <"$work/f32.txt")"
+	say "uint8 0.75/192 $q8 ms, fp32 0.75/192 $f32 ms"
+fi
+
 {
 	echo "## MobileNet V1 (random weights): this project vs ONNX Runtime"
 	echo
@@ -183,6 +200,13 @@ printf 'mem\tort\t-\t%s\t%s\n' "$(peak "$work/time_node.txt")" "node with onnxru
 	echo "Commit $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$root" && git diff --quiet 2>/dev/null || echo ' (dirty)')."
 	echo
 	"$work/benchcmp" table "$results"
+	if [ -n "${q8:-}" ]; then
+		echo
+		echo "| 1 thread, batch 1 | ms | ratio |"
+		echo "|---|---|---|"
+		echo "| official uint8 MobileNet V1 0.75/192 (.tflite) | $q8 | $(awk -v a="$q8" -v b="$f32" 'BEGIN {printf "%.2f", a / b}') |"
+		echo "| our fp32 MobileNet V1 0.75/192 | $f32 | 1 |"
+	fi
 } >"$work/table.md" || die "formatting the table failed (raw results: KEEP=1 keeps $results)"
 cat "$work/table.md"
 if [ -n "$out" ]; then
