@@ -27,6 +27,7 @@ import (
 	"github.com/mobilenet-go/mobilenet/internal/assets"
 	"github.com/mobilenet-go/mobilenet/kernels/qref"
 	"github.com/mobilenet-go/mobilenet/tensor"
+	"github.com/mobilenet-go/mobilenet/train"
 	"github.com/mobilenet-go/mobilenet/vision"
 )
 
@@ -91,13 +92,25 @@ type Prediction struct {
 	Score float64 `json:"score"`
 }
 
-// Load reads a .tflite model file.
+// Load reads a model file: a .tflite model, or a checkpoint written by training (.safetensors), whose
+// labels it carries.
 func Load(path string, opts ...Option) (*Model, error) {
+	if strings.HasSuffix(path, ".safetensors") {
+		ck, err := train.LoadCheckpoint(path)
+		if err != nil {
+			return nil, err
+		}
+		return newModel(filenameBase(path), graph.Fold(ck.Graph), nil, append([]Option{WithLabels(ck.State.Labels)}, opts...))
+	}
 	m, err := tflite.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return newModel(filenameBase(path), m, opts)
+	g, err := m.Graph()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return newModel(filenameBase(path), g, m, opts)
 }
 
 // LoadBytes reads a .tflite model held in memory; name is used in messages.
@@ -106,7 +119,11 @@ func LoadBytes(name string, b []byte, opts ...Option) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return newModel(name, m, opts)
+	g, err := m.Graph()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return newModel(name, g, m, opts)
 }
 
 var (
@@ -127,14 +144,11 @@ func Default(opts ...Option) (*Model, error) {
 	return defaultModel, defaultErr
 }
 
-func newModel(name string, tm *tflite.Model, opts []Option) (*Model, error) {
+// newModel prepares a graph for use; tm is the .tflite file it came from, or nil.
+func newModel(name string, g *graph.Graph, tm *tflite.Model, opts []Option) (*Model, error) {
 	cfg := config{rounding: XNNPACK, maxPixels: DefaultMaxPixels, threshold: 0.5}
 	for _, o := range opts {
 		o(&cfg)
-	}
-	g, err := tm.Graph()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	m := &Model{name: name, g: g, tfl: tm, cfg: cfg}
 	// Compile once now, so that a model that cannot run is refused at load time.
@@ -168,7 +182,7 @@ func (m *Model) Name() string { return m.name }
 // Graph returns the model's graph (shared: do not modify it).
 func (m *Model) Graph() *graph.Graph { return m.g }
 
-// TFLite returns the parsed .tflite file the model came from.
+// TFLite returns the parsed .tflite file the model came from, or nil for a trained checkpoint.
 func (m *Model) TFLite() *tflite.Model { return m.tfl }
 
 // Labels returns the class names, index by index.
@@ -355,6 +369,9 @@ func ImageNetLabels(classes int) []string {
 // embeddedLabels returns the labels packed in the model's associated files (the .txt file with one
 // line per class), else the built-in ImageNet list when the class count fits, else nil.
 func embeddedLabels(tm *tflite.Model, classes int) []string {
+	if tm == nil {
+		return ImageNetLabels(classes)
+	}
 	if files, err := tm.AssociatedFiles(); err == nil {
 		names := make([]string, 0, len(files))
 		for n := range files {

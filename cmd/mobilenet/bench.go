@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/mobilenet-go/mobilenet/internal/lcg"
 	"github.com/mobilenet-go/mobilenet/models/mobilenetv1"
 	"github.com/mobilenet-go/mobilenet/tensor"
+	"github.com/mobilenet-go/mobilenet/train"
 )
 
 // benchJSON is the --json output of bench.
@@ -40,7 +42,7 @@ type modelFlags struct {
 
 func addModelFlags(fs *flag.FlagSet) modelFlags {
 	return modelFlags{
-		model:      fs.String("model", "", "a .tflite model (instead of a built MobileNet V1)"),
+		model:      fs.String("model", "", "a .tflite model or a training checkpoint (.safetensors) instead of a built MobileNet V1"),
 		alpha:      fs.Float64("alpha", 1, "width multiplier α of the built network, in (0, 4]"),
 		resolution: fs.Int("resolution", 224, "input size of the built network, at least 16"),
 		seed:       fs.Uint64("seed", 1, "seed of the built network's weights"),
@@ -55,12 +57,11 @@ func (m modelFlags) graph(fs *flag.FlagSet) (*graph.Graph, string, error) {
 		if set["alpha"] || set["resolution"] || set["seed"] {
 			return nil, "", usagef("--model and --alpha/--resolution/--seed exclude each other")
 		}
-		tm, err := tflite.ReadFile(*m.model)
+		g, err := loadGraph(*m.model)
 		if err != nil {
 			return nil, "", err
 		}
-		g, err := tm.Graph()
-		return g, *m.model, err
+		return graph.Fold(g), *m.model, nil
 	}
 	cfg, err := archFlags(*m.alpha, *m.resolution, 3, 1000, "separable")
 	if err != nil {
@@ -72,6 +73,23 @@ func (m modelFlags) graph(fs *flag.FlagSet) (*graph.Graph, string, error) {
 		return nil, "", err
 	}
 	return graph.Fold(g), cfg.Name(), nil
+}
+
+// loadGraph reads a model file: a .tflite model, or a checkpoint of training (.safetensors, in
+// training form).
+func loadGraph(path string) (*graph.Graph, error) {
+	if strings.HasSuffix(path, ".safetensors") {
+		ck, err := train.LoadCheckpoint(path)
+		if err != nil {
+			return nil, err
+		}
+		return ck.Graph, nil
+	}
+	tm, err := tflite.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return tm.Graph()
 }
 
 // lcgInput fills a tensor for value v with the deterministic sequence that ONNX Runtime's harness

@@ -25,7 +25,7 @@ type summaryJSON struct {
 
 func init() {
 	c := &command{name: "summary", summary: "print the layers, parameters and mult-adds of a MobileNet V1 network",
-		usage: "[--alpha A] [--resolution R] [--channels C] [--classes N] [--conv separable|full] [--ssd] [--json]"}
+		usage: "[--alpha A] [--resolution R] [--channels C] [--classes N] [--conv separable|full] [--ssd] [--json] | --model M [--json]"}
 	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stdout)
 		alpha := fs.Float64("alpha", 1, "width multiplier α, in (0, 4]")
@@ -35,11 +35,29 @@ func init() {
 		conv := fs.String("conv", "separable", "separable (MobileNet) or full (standard 3×3 convolutions, the paper's Table 4 baseline)")
 		asJSON := fs.Bool("json", false, "print one JSON object")
 		withSSD := fs.Bool("ssd", false, "the SSD 300 detector on MobileNet V1 (the paper's Table 13): resolution 300 and 90 classes unless given")
+		model := fs.String("model", "", "report the cost of a model file instead: a .tflite model or a training checkpoint (.safetensors)")
 		if err := parse(fs, args); err != nil {
 			return err
 		}
 		if fs.NArg() > 0 {
 			return usagef("takes no arguments, got %q", fs.Arg(0))
+		}
+		if *model != "" {
+			g, err := loadGraph(*model)
+			if err != nil {
+				return err
+			}
+			s := graph.Summarize(g)
+			if *asJSON {
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(struct {
+					Model string `json:"model"`
+					*graph.Summary
+				}{*model, s})
+			}
+			printSummary(stdout, *model, s)
+			return nil
 		}
 		if *withSSD {
 			set := map[string]bool{}

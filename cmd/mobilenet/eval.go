@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/mobilenet-go/mobilenet/train"
+	"github.com/mobilenet-go/mobilenet/train/data"
+	"github.com/mobilenet-go/mobilenet/train/plots"
+)
+
+// evalJSON is the --json output of eval.
+type evalJSON struct {
+	Model     string             `json:"model"`
+	Split     string             `json:"split"`
+	N         int                `json:"n"`
+	Accuracy  float64            `json:"accuracy"`
+	Loss      float64            `json:"loss"`
+	PerClass  map[string]float64 `json:"per_class"`
+	Classes   []string           `json:"classes"`
+	Confusion [][]int            `json:"confusion"`
+}
+
+func init() {
+	c := &command{name: "eval", summary: "measure a trained checkpoint's accuracy, per class, with its confusion matrix",
+		usage: "--model M.safetensors --data PATH [--split test|train] [--threads N] [--json] [--plot FILE.png]"}
+	c.run = func(args []string, stdout, stderr io.Writer) error {
+		fs := newFlags(c, stdout)
+		model := fs.String("model", "", "a checkpoint written by mobilenet train (required)")
+		dataPath := fs.String("data", "", "IDX files or a folder of one sub-folder per class (required)")
+		split := fs.String("split", "test", "with IDX data: test (t10k-*) or train; an image folder is evaluated whole")
+		threads := fs.Int("threads", runtime.NumCPU(), "threads")
+		asJSON := fs.Bool("json", false, "print one JSON object")
+		plotPath := fs.String("plot", "", "also draw the confusion matrix as a PNG")
+		if err := parse(fs, args); err != nil {
+			return err
+		}
+		switch {
+		case fs.NArg() > 0:
+			return usagef("takes no arguments, got %q", fs.Arg(0))
+		case *model == "" || *dataPath == "":
+			return usagef("--model and --data are required")
+		case *split != "test" && *split != "train":
+			return usagef("--split %q: want test or train", *split)
+		case *threads < 1 || *threads > 1024:
+			return usagef("--threads %d out of range: want 1 to 1024", *threads)
+		}
+		ck, err := train.LoadCheckpoint(*model)
+		if err != nil {
+			return err
+		}
+		m := ck.State.Model
+		ds, err := loadData(*dataPath, m.Resolution, m.Channels)
+		if err != nil {
+			return err
+		}
+		var set data.Dataset
+		switch {
+		case !ds.idx:
+			set, *split = ds.train, "all"
+		case *split == "test":
+			set = ds.test
+		default:
+			set = ds.train
+		}
+		if set == nil {
+			return fmt.Errorf("--data %s has no %s split", *dataPath, *split)
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		met, err := train.Evaluate(ctx, ck.Graph, set, train.EvalOptions{Threads: *threads})
+		if err != nil {
+			return err
+		}
+		if len(ck.State.Labels) == len(met.Classes) {
+			met.Classes = ck.State.Labels
+		}
+		if *plotPath != "" {
+			if err := plots.Confusion(*plotPath, met); err != nil {
+				return err
+			}
+		}
+		if *asJSON {
+			res := evalJSON{Model: *model, Split: *split, N: met.N, Accuracy: met.Accuracy, Loss: met.Loss,
+				PerClass: map[string]float64{}, Classes: met.Classes, Confusion: met.Confusion}
+			for i, a := range met.PerClass {
+				if !math.IsNaN(a) {
+					res.PerClass[met.Classes[i]] = a
+				}
+			}
+			return json.NewEncoder(stdout).Encode(res)
+		}
+		fmt.Fprintf(stdout, "%s on %s (%s, %d images): accuracy %.2f %%, loss %.4f\n\n", *model, *dataPath, *split, met.N, 100*met.Accuracy, met.Loss)
+		tw := tabwriter.NewWriter(stdout, 0, 0, 1, ' ', tabwriter.AlignRight)
+		fmt.Fprint(tw, "true \\ predicted\t")
+		for i := range met.Classes {
+			fmt.Fprintf(tw, "%d\t", i)
+		}
+		fmt.Fprintln(tw, "accuracy\t")
+		for i, row := range met.Confusion {
+			fmt.Fprintf(tw, "%d %s\t", i, met.Classes[i])
+			for _, v := range row {
+				fmt.Fprintf(tw, "%d\t", v)
+			}
+			fmt.Fprintf(tw, "%.2f %%\t\n", 100*met.PerClass[i])
+		}
+		return tw.Flush()
+	}
+	register(c)
+}
