@@ -347,4 +347,3 @@ func init() {
 	}
 	register(c)
 }
-
