@@ -58,7 +58,7 @@ func init() {
 			return err
 		}
 		m := ck.State.Model
-		ds, err := loadData(*dataPath, m.Resolution, m.Channels)
+		ds, err := loadData(*dataPath, m.Resolution, m.Channels, "")
 		if err != nil {
 			return err
 		}

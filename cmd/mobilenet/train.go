@@ -51,7 +51,7 @@ func findIDX(dir, name string) string {
 // loadData reads --data: a directory of IDX files, or an image folder with one sub-folder per class
 // (resized to res×res with the given channels). Class names come from labels.txt in an IDX directory,
 // else they are the label numbers; an image folder names its classes by its sub-folders.
-func loadData(path string, res, channels int) (*dataset, error) {
+func loadData(path string, res, channels int, labelsPath string) (*dataset, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -67,8 +67,20 @@ func loadData(path string, res, channels int) (*dataset, error) {
 		return &dataset{train: set}, nil
 	}
 	var classes []string
-	if b, err := os.ReadFile(filepath.Join(path, "labels.txt")); err == nil {
-		classes = strings.Fields(strings.ReplaceAll(string(b), " ", "_"))
+	if labelsPath == "" {
+		labelsPath = filepath.Join(path, "labels.txt")
+		if _, err := os.Stat(labelsPath); err != nil {
+			labelsPath = ""
+		}
+	}
+	if labelsPath != "" {
+		b, err := os.ReadFile(labelsPath)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range strings.Split(strings.TrimRight(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n"), "\n") {
+			classes = append(classes, strings.TrimSpace(l))
+		}
 	}
 	ds := &dataset{idx: true}
 	for split, names := range idxNames {
@@ -164,6 +176,8 @@ func init() {
 		seed := fs.Uint64("seed", 1, "seed of the weights, the data order and the augmentation")
 		threads := fs.Int("threads", runtime.NumCPU(), "threads")
 		out := fs.String("out", "", "the checkpoint to write after every epoch (.safetensors; required); the curves go beside it as .png")
+		every := fs.Int("checkpoint-every", 0, "also write the checkpoint every N steps (0: at the end of each epoch only)")
+		labelsPath := fs.String("labels", "", "class names for IDX data, one per line (default: labels.txt beside the IDX files, else the label numbers)")
 		resume := fs.Bool("resume", false, "continue the run saved in --out")
 		asJSON := fs.Bool("json", false, "print one JSON line per epoch instead of the progress bar")
 		if err := parse(fs, args); err != nil {
@@ -188,6 +202,8 @@ func init() {
 			return usagef("--threads %d out of range: want 1 to 1024", *threads)
 		case *limit < 0:
 			return usagef("--limit %d: want 0 or more", *limit)
+		case *every < 0:
+			return usagef("--checkpoint-every %d: want 0 or more", *every)
 		case !(*lr >= 0) || !(*wd >= 0) || !(*warmup >= 0):
 			return usagef("--lr, --weight-decay and --warmup must not be negative")
 		}
@@ -197,7 +213,7 @@ func init() {
 			return fmt.Errorf("--resume: %w", err)
 		}
 		cfg := train.Config{Epochs: *epochs, Batch: *batch, LabelSmoothing: *smoothing, FreezeBackbone: *freeze,
-			Limit: *limit, Seed: *seed, Threads: *threads, Checkpoint: *out, WeightDecay: *wd}
+			Limit: *limit, Seed: *seed, Threads: *threads, Checkpoint: *out, CheckpointEvery: *every, WeightDecay: *wd}
 		if *wd == 0 {
 			cfg.WeightDecay = -1
 		}
@@ -260,7 +276,7 @@ func init() {
 		if _, err := archFlags(model.Alpha, model.Resolution, model.Channels, 1, "separable"); err != nil {
 			return err
 		}
-		ds, err := loadData(*dataPath, model.Resolution, model.Channels)
+		ds, err := loadData(*dataPath, model.Resolution, model.Channels, *labelsPath)
 		if err != nil {
 			return err
 		}

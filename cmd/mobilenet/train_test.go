@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mobilenet-go/mobilenet/train"
+)
+
+// TestMain lets the tests run this command line as a separate process (for the kill test): with
+// MOBILENET_RUN_CLI set, the test binary is the mobilenet command.
+func TestMain(m *testing.M) {
+	if os.Getenv("MOBILENET_RUN_CLI") != "" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// writeIDX writes an IDX file: images (rank 3) or labels (rank 1), gzipped.
+func writeIDX(t *testing.T, path string, dims []uint32, data []byte) {
+	var b bytes.Buffer
+	b.Write([]byte{0, 0, 8, byte(len(dims))})
+	for _, d := range dims {
+		binary.Write(&b, binary.BigEndian, d)
+	}
+	b.Write(data)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := gzip.NewWriter(f)
+	z.Write(b.Bytes())
+	z.Close()
+	f.Close()
+}
+
+func writePNG(t *testing.T, path string, v uint8) {
+	img := image.NewGray(image.Rect(0, 0, 8, 8))
+	for i := range img.Pix {
+		img.Pix[i] = v + uint8(i)
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTrainBadData: broken datasets give a clear one-line error, exit 1, and never touch an existing
+// checkpoint.
+func TestTrainBadData(t *testing.T) {
+	dir := t.TempDir()
+	mk := func(parts ...string) string {
+		p := filepath.Join(append([]string{dir}, parts...)...)
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	empty := mk("empty")
+	one := mk("one", "cat")
+	writePNG(t, filepath.Join(one, "a.png"), 10)
+	broken := mk("broken", "cat")
+	mk("broken", "dog")
+	writePNG(t, filepath.Join(broken, "a.png"), 10)
+	writePNG(t, filepath.Join(dir, "broken", "dog", "b.png"), 90)
+	os.WriteFile(filepath.Join(dir, "broken", "dog", "c.png"), []byte("not a png"), 0o644)
+	// IDX whose header claims 100 images of 28×28 but holds 3.
+	short := mk("short")
+	writeIDX(t, filepath.Join(short, "train-images-idx3-ubyte.gz"), []uint32{100, 28, 28}, make([]byte, 3*28*28))
+	writeIDX(t, filepath.Join(short, "train-labels-idx1-ubyte.gz"), []uint32{100}, make([]byte, 100))
+	// Labels out of range of the names given.
+	oor := mk("oor")
+	writeIDX(t, filepath.Join(oor, "train-images-idx3-ubyte.gz"), []uint32{4, 28, 28}, make([]byte, 4*28*28))
+	writeIDX(t, filepath.Join(oor, "train-labels-idx1-ubyte.gz"), []uint32{4}, []byte{0, 1, 7, 1})
+	os.WriteFile(filepath.Join(oor, "labels.txt"), []byte("zero\none\n"), 0o644)
+
+	ckpt := filepath.Join(dir, "existing.safetensors")
+	os.WriteFile(ckpt, []byte("precious"), 0o644)
+	for _, c := range []struct {
+		data, want string
+	}{
+		{empty, "empty"},
+		{one, "class"},
+		{filepath.Join(dir, "broken"), "c.png"},
+		{short, "train-images-idx3-ubyte.gz"},
+		{oor, "label"},
+		{filepath.Join(dir, "missing"), "missing"},
+	} {
+		out := filepath.Join(dir, "new.safetensors")
+		code, _, errs := cli("train", "--data", c.data, "--out", out, "--epochs", "1", "--alpha", "0.25", "--resolution", "16")
+		if code != 1 || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("--data %s: exit %d, stderr %q; want exit 1 mentioning %q", c.data, code, errs, c.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("--data %s: a failed run wrote %s", c.data, out)
+		}
+		code, _, _ = cli("train", "--data", c.data, "--out", ckpt, "--resume", "--epochs", "1")
+		if b, _ := os.ReadFile(ckpt); string(b) != "precious" || code == 0 {
+			t.Fatalf("--data %s --resume: exit %d, the existing checkpoint now holds %q", c.data, code, b)
+		}
+	}
+	// A new run never overwrites an existing checkpoint.
+	code, _, errs := cli("train", "--data", filepath.Join(dir, "broken"), "--out", ckpt)
+	if code != 1 || !strings.Contains(errs, "exists") {
+		t.Errorf("overwrite: exit %d %q", code, errs)
+	}
+	for _, args := range [][]string{{"train"}, {"train", "--data", dir}, {"train", "--data", dir, "--out", "x", "--optimizer", "lion"}, {"train", "--data", dir, "--out", "x", "--epochs", "0"}} {
+		if code, _, _ := cli(args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
+
+// TestTrainKillResume: a run killed with SIGKILL and resumed from its last checkpoint reaches the same
+// weights, bit for bit, as a run never interrupted (one thread, the same seed).
+func TestTrainKillResume(t *testing.T) {
+	data := filepath.Join(shared, "datasets/fashion-mnist")
+	if _, err := os.Stat(data); err != nil {
+		t.Skip("shared Fashion-MNIST not present")
+	}
+	dir := t.TempDir()
+	args := func(out string) []string {
+		return []string{"train", "--data", data, "--alpha", "0.25", "--resolution", "16", "--limit", "640", "--batch", "32",
+			"--epochs", "3", "--threads", "1", "--seed", "5", "--checkpoint-every", "3", "--json", "--out", out}
+	}
+	whole := filepath.Join(dir, "whole.safetensors")
+	if code, _, errs := cli(args(whole)...); code != 0 {
+		t.Fatalf("uninterrupted run: %s", errs)
+	}
+	killed := filepath.Join(dir, "killed.safetensors")
+	cmd := exec.Command(os.Args[0], args(killed)...)
+	cmd.Env = append(os.Environ(), "MOBILENET_RUN_CLI=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Kill it once a mid-run checkpoint exists (but before it is done).
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if ck, err := train.LoadCheckpoint(killed); err == nil && ck.State.GlobalStep >= 6 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no checkpoint appeared")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	ck, err := train.LoadCheckpoint(killed)
+	if err != nil {
+		t.Fatalf("after SIGKILL: %v", err)
+	}
+	if ck.State.Epoch >= 3 {
+		t.Skipf("the run finished before it was killed (epoch %d)", ck.State.Epoch)
+	}
+	t.Logf("killed at epoch %d step %d (global step %d)", ck.State.Epoch, ck.State.Step, ck.State.GlobalStep)
+	if code, _, errs := cli(append(args(killed), "--resume")...); code != 0 {
+		t.Fatalf("resume: %s", errs)
+	}
+	a, err := train.LoadCheckpoint(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := train.LoadCheckpoint(killed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compared := 0
+	for i, v := range a.Graph.Values {
+		if v.Data == nil {
+			continue
+		}
+		w := b.Graph.Values[i].Data
+		for j, x := range v.Data.F32 {
+			if x != w.F32[j] {
+				t.Fatalf("%s[%d]: uninterrupted %g, killed and resumed %g", v.Name, j, x, w.F32[j])
+			}
+		}
+		compared++
+	}
+	t.Logf("%d weight tensors identical", compared)
+}
