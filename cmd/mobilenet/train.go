@@ -49,8 +49,9 @@ func findIDX(dir, name string) string {
 }
 
 // loadData reads --data: a directory of IDX files, or an image folder with one sub-folder per class
-// (resized to res×res with the given channels). Class names come from labels.txt in an IDX directory,
-// else they are the label numbers; an image folder names its classes by its sub-folders.
+// (resized to res×res with the given channels). Class names of IDX data come from labelsPath, else
+// labels.txt beside the files, else Fashion-MNIST's names for a directory named like it, else the label
+// numbers; an image folder names its classes by its sub-folders.
 func loadData(path string, res, channels int, labelsPath string) (*dataset, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -72,6 +73,9 @@ func loadData(path string, res, channels int, labelsPath string) (*dataset, erro
 		if _, err := os.Stat(labelsPath); err != nil {
 			labelsPath = ""
 		}
+	}
+	if labelsPath == "" && strings.Contains(strings.ToLower(filepath.Base(filepath.Clean(path))), "fashion") {
+		classes = data.FashionMNIST
 	}
 	if labelsPath != "" {
 		b, err := os.ReadFile(labelsPath)
