@@ -5,7 +5,6 @@ import (
 	"image"
 	"io"
 	"os"
-	"sync"
 
 	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/internal/assets"
@@ -28,23 +27,11 @@ type Box struct {
 	YMax float64 `json:"y_max"`
 }
 
-var (
-	detectorOnce  sync.Once
-	detectorModel *Model
-	detectorErr   error
-)
+var builtinDetector = &builtin{name: assets.DefaultDetectorName, data: assets.DefaultDetector}
 
 // DefaultDetector returns the built-in object detector, the COCO SSD MobileNet V1 uint8 model with the
 // COCO labels. With no options it returns one shared model.
-func DefaultDetector(opts ...Option) (*Model, error) {
-	if len(opts) > 0 {
-		return LoadBytes(assets.DefaultDetectorName, assets.DefaultDetector, opts...)
-	}
-	detectorOnce.Do(func() {
-		detectorModel, detectorErr = LoadBytes(assets.DefaultDetectorName, assets.DefaultDetector)
-	})
-	return detectorModel, detectorErr
-}
+func DefaultDetector(opts ...Option) (*Model, error) { return builtinDetector.load(opts) }
 
 // COCOLabels returns the built-in COCO label map (90 entries; "???" where COCO has no class).
 func COCOLabels() []string { return parseLabels([]byte(assets.COCOLabels)) }

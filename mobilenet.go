@@ -126,23 +126,29 @@ func LoadBytes(name string, b []byte, opts ...Option) (*Model, error) {
 	return newModel(name, g, m, opts)
 }
 
-var (
-	defaultOnce  sync.Once
-	defaultModel *Model
-	defaultErr   error
-)
+// builtin is a model built into the binary, loaded once when first asked for without options.
+type builtin struct {
+	name string
+	data []byte
+	once sync.Once
+	m    *Model
+	err  error
+}
+
+// load returns the shared model, or a new one when options change it.
+func (b *builtin) load(opts []Option) (*Model, error) {
+	if len(opts) > 0 {
+		return LoadBytes(b.name, b.data, opts...)
+	}
+	b.once.Do(func() { b.m, b.err = LoadBytes(b.name, b.data) })
+	return b.m, b.err
+}
+
+var builtinClassifier = &builtin{name: assets.DefaultClassifierName, data: assets.DefaultClassifier}
 
 // Default returns the built-in classifier, MobileNet V1 0.75/192 uint8 with the ImageNet labels.
 // With no options it returns one shared model.
-func Default(opts ...Option) (*Model, error) {
-	if len(opts) > 0 {
-		return LoadBytes(assets.DefaultClassifierName, assets.DefaultClassifier, opts...)
-	}
-	defaultOnce.Do(func() {
-		defaultModel, defaultErr = LoadBytes(assets.DefaultClassifierName, assets.DefaultClassifier)
-	})
-	return defaultModel, defaultErr
-}
+func Default(opts ...Option) (*Model, error) { return builtinClassifier.load(opts) }
 
 // newModel prepares a graph for use; tm is the .tflite file it came from, or nil.
 func newModel(name string, g *graph.Graph, tm *tflite.Model, opts []Option) (*Model, error) {

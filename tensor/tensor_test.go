@@ -64,3 +64,22 @@ func TestSliceSharesMemory(t *testing.T) {
 		t.Fatalf("slice %v %v", s.Shape, x.F32)
 	}
 }
+
+func TestBytesRoundTrip(t *testing.T) {
+	x := &Tensor{Shape: Shape{2}, DType: Float32, F32: []float32{1.5, -2}}
+	b := x.Bytes()
+	if len(b) != 8 || b[3] != 0x3f || b[2] != 0xc0 {
+		t.Fatalf("float32 1.5 little-endian: % x", b)
+	}
+	y, err := FromBytes(Float32, Shape{2}, b)
+	if err != nil || y.F32[0] != 1.5 || y.F32[1] != -2 {
+		t.Fatalf("%v %v", y, err)
+	}
+	z, err := FromBytes(Int8, Shape{3}, []byte{0xff, 0x80, 1})
+	if err != nil || z.I8[0] != -1 || z.I8[1] != -128 || z.I8[2] != 1 {
+		t.Fatalf("%v %v", z, err)
+	}
+	if _, err := FromBytes(Int32, Shape{2}, make([]byte, 7)); err == nil {
+		t.Fatal("7 bytes accepted for two int32")
+	}
+}

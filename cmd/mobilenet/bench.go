@@ -186,7 +186,7 @@ func init() {
 					return err
 				}
 			}
-			if err := atomicfile.WriteBytes(*dump, rawBytes(outs[0])); err != nil {
+			if err := atomicfile.WriteBytes(*dump, outs[0].Bytes()); err != nil {
 				return err
 			}
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -68,7 +67,7 @@ func init() {
 		}
 		if *outDir != "" {
 			for i, o := range outs {
-				if err := atomicfile.WriteBytes(filepath.Join(*outDir, fmt.Sprintf("output_%d.bin", i)), rawBytes(o)); err != nil {
+				if err := atomicfile.WriteBytes(filepath.Join(*outDir, fmt.Sprintf("output_%d.bin", i)), o.Bytes()); err != nil {
 					return err
 				}
 			}
@@ -98,63 +97,18 @@ func init() {
 // readRaw reads a raw little-endian tensor of the given type and shape from a file, refusing a file of
 // the wrong size before reading it.
 func readRaw(path string, dt tensor.DType, shape tensor.Shape) (*tensor.Tensor, error) {
-	t, err := tensor.New(dt, shape)
-	if err != nil {
-		return nil, err
-	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
-	if want := int64(t.Len() * dt.Size()); st.Size() != want {
+	if want := int64(shape.Size() * dt.Size()); st.Size() != want {
 		return nil, fmt.Errorf("%s: %d bytes, the input %v %v needs %d", path, st.Size(), dt, shape, want)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	switch dt {
-	case tensor.Float32:
-		for i := range t.F32 {
-			t.F32[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-		}
-	case tensor.Int32:
-		for i := range t.I32 {
-			t.I32[i] = int32(binary.LittleEndian.Uint32(b[4*i:]))
-		}
-	case tensor.Uint8:
-		copy(t.U8, b)
-	case tensor.Int8:
-		for i, v := range b {
-			t.I8[i] = int8(v)
-		}
-	}
-	return t, nil
-}
-
-// rawBytes returns the little-endian bytes of a tensor.
-func rawBytes(t *tensor.Tensor) []byte {
-	switch t.DType {
-	case tensor.Float32:
-		b := make([]byte, 4*len(t.F32))
-		for i, v := range t.F32 {
-			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
-		}
-		return b
-	case tensor.Int32:
-		b := make([]byte, 4*len(t.I32))
-		for i, v := range t.I32 {
-			binary.LittleEndian.PutUint32(b[4*i:], uint32(v))
-		}
-		return b
-	case tensor.Uint8:
-		return append([]byte(nil), t.U8...)
-	}
-	b := make([]byte, len(t.I8))
-	for i, v := range t.I8 {
-		b[i] = byte(v)
-	}
-	return b
+	return tensor.FromBytes(dt, shape, b)
 }
 
 // codes returns a tensor's elements as numbers: 8-bit and int32 tensors as their integer codes.

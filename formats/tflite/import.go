@@ -1,7 +1,6 @@
 package tflite
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"os"
@@ -141,30 +140,11 @@ func (m *Model) value(t *Tensor) (*graph.Value, error) {
 	if data == nil {
 		return v, nil
 	}
-	c, err := tensor.New(dt, v.Shape)
+	c, err := tensor.FromBytes(dt, v.Shape, data)
 	if err != nil {
 		return nil, err
 	}
-	if len(data) != c.Len()*dt.Size() {
-		return nil, fmt.Errorf("buffer holds %d bytes, shape %v of %v needs %d", len(data), v.Shape, dt, c.Len()*dt.Size())
-	}
 	c.Quant = v.Quant
-	switch dt {
-	case tensor.Float32:
-		for i := range c.F32 {
-			c.F32[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
-		}
-	case tensor.Int32:
-		for i := range c.I32 {
-			c.I32[i] = int32(binary.LittleEndian.Uint32(data[4*i:]))
-		}
-	case tensor.Uint8:
-		copy(c.U8, data)
-	case tensor.Int8:
-		for i, b := range data {
-			c.I8[i] = int8(b)
-		}
-	}
 	v.Data = c
 	return v, nil
 }
