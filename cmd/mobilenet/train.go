@@ -141,7 +141,17 @@ func fromModel(path string) (*graph.Graph, mobilenetv1.Config, error) {
 		return nil, mobilenetv1.Config{}, fmt.Errorf("--from %s: no convolution", path)
 	}
 	alpha := float64(g.Input(first, 1).Shape[0]) / mobilenetv1.FirstDepth
-	return g, mobilenetv1.Config{Alpha: alpha, Resolution: in.Shape[1], Channels: in.Shape[3]}, nil
+	out := g.Values[g.Outputs[0]].Shape
+	arch := mobilenetv1.Config{Alpha: alpha, Resolution: in.Shape[1], Channels: in.Shape[3], Classes: out[len(out)-1]}
+	// The builder's network, given the official weights (batch norm already folded into them).
+	init, err := mobilenetv1.Build(arch)
+	if err != nil {
+		return nil, arch, fmt.Errorf("--from %s: %w", path, err)
+	}
+	if err := mobilenetv1.CopyWeights(init, g); err != nil {
+		return nil, arch, fmt.Errorf("--from %s: %w", path, err)
+	}
+	return init, arch, nil
 }
 
 // epochJSON is one --json log line of train.
@@ -158,7 +168,7 @@ type epochJSON struct {
 
 func init() {
 	c := &command{name: "train", summary: "train MobileNet V1 on IDX files or a folder of photos (one sub-folder per class)",
-		usage: "--data PATH [--alpha A] [--resolution R] [--epochs N] [--batch B] [--optimizer rmsprop|sgd|nesterov|adam|adamw] [--lr LR] [--schedule cosine|step|exponential|constant] [--warmup E] [--weight-decay W] [--label-smoothing S] [--augment] [--from MODEL] [--freeze-backbone] [--limit N] [--val-split F] [--seed S] [--threads N] --out FILE.safetensors [--resume] [--json]"}
+		usage: "--data PATH [--alpha A] [--resolution R] [--epochs N] [--batch B] [--optimizer rmsprop|sgd|nesterov|adam|adamw] [--lr LR] [--schedule cosine|step|exponential|constant] [--warmup E] [--weight-decay W] [--label-smoothing S] [--bn-momentum M] [--augment] [--from MODEL] [--freeze-backbone] [--limit N] [--val-split F] [--seed S] [--threads N] --out FILE.safetensors [--resume] [--json]"}
 	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stdout)
 		dataPath := fs.String("data", "", "training data: a directory of IDX files (train-images-idx3-ubyte[.gz] …) or of one sub-folder per class (required)")
@@ -172,6 +182,7 @@ func init() {
 		warmup := fs.Float64("warmup", 0, "epochs of linear warm-up")
 		wd := fs.Float64("weight-decay", 4e-5, "L2 weight decay of convolution and classifier weights (not depthwise filters nor batch norm)")
 		smoothing := fs.Float64("label-smoothing", 0, "label smoothing, in [0, 1)")
+		bnMomentum := fs.Float64("bn-momentum", 0.99, "decay of batch norm's moving statistics, in (0, 1): lower for short runs")
 		augment := fs.Bool("augment", true, "random crops (shifts of up to 1/8 of the size) and horizontal flips")
 		from := fs.String("from", "", "start from a model: the official float .tflite MobileNet V1 (a new head for the data's classes) or a checkpoint")
 		freeze := fs.Bool("freeze-backbone", false, "train only the classifier (a linear probe)")
@@ -200,6 +211,8 @@ func init() {
 			return usagef("--batch %d out of range: want 1 to 4096", *batch)
 		case !(*smoothing >= 0 && *smoothing < 1):
 			return usagef("--label-smoothing %g out of range: want [0, 1)", *smoothing)
+		case !(*bnMomentum > 0 && *bnMomentum < 1):
+			return usagef("--bn-momentum %g out of range: want (0, 1)", *bnMomentum)
 		case !(*valSplit >= 0 && *valSplit < 1):
 			return usagef("--val-split %g out of range: want [0, 1)", *valSplit)
 		case *threads < 1 || *threads > 1024:
@@ -217,7 +230,8 @@ func init() {
 			return fmt.Errorf("--resume: %w", err)
 		}
 		cfg := train.Config{Epochs: *epochs, Batch: *batch, LabelSmoothing: *smoothing, FreezeBackbone: *freeze,
-			Limit: *limit, Seed: *seed, Threads: *threads, Checkpoint: *out, CheckpointEvery: *every, WeightDecay: *wd}
+			Limit: *limit, Seed: *seed, Threads: *threads, Checkpoint: *out, CheckpointEvery: *every, WeightDecay: *wd,
+			BNMomentum: *bnMomentum}
 		if *wd == 0 {
 			cfg.WeightDecay = -1
 		}
