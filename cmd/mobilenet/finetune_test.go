@@ -82,3 +82,39 @@ func TestFineTuneBeatsScratch(t *testing.T) {
 		t.Errorf("fine-tuning (%.3f) does not beat training from scratch (%.3f) by 0.1", tuned, scratch)
 	}
 }
+
+// TestProbeThenFineTune runs the README's transfer-learning recipe: a linear probe on the official
+// weights (backbone frozen), then the whole network from the probe's checkpoint, then eval and
+// classify with the result.
+func TestProbeThenFineTune(t *testing.T) {
+	official := filepath.Join(shared, "models/mobilenet_v1_0.25_224_1_default_1.tflite")
+	if _, err := os.Stat(official); err != nil {
+		t.Skip("shared float model not present")
+	}
+	folder := fashionFolder(t, []int{1, 8}, 24)
+	dir := t.TempDir()
+	probe, tuned := filepath.Join(dir, "probe.safetensors"), filepath.Join(dir, "tuned.safetensors")
+	common := []string{"--data", folder, "--resolution", "48", "--epochs", "2", "--batch", "8", "--json"}
+	if code, _, errs := cli(append([]string{"train", "--from", official, "--freeze-backbone", "--out", probe}, common...)...); code != 0 {
+		t.Fatalf("probe: %s", errs)
+	}
+	if code, _, errs := cli(append([]string{"train", "--from", probe, "--optimizer", "adam", "--lr", "0.0005", "--out", tuned}, common...)...); code != 0 {
+		t.Fatalf("fine-tune: %s", errs)
+	}
+	if _, err := os.Stat(strings.TrimSuffix(tuned, ".safetensors") + ".curves.png"); err != nil {
+		t.Errorf("no curves beside the checkpoint: %v", err)
+	}
+	code, out, errs := cli("eval", "--model", tuned, "--data", folder, "--json", "--plot", filepath.Join(dir, "cm.png"))
+	var ev struct {
+		N        int     `json:"n"`
+		Accuracy float64 `json:"accuracy"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &ev) != nil || ev.N != 48 {
+		t.Fatalf("eval: exit %d %q %s", code, out, errs)
+	}
+	img, _ := filepath.Glob(filepath.Join(folder, "Bag", "*.png"))
+	code, out, errs = cli("classify", "--model", tuned, "--top", "2", img[0])
+	if code != 0 || !strings.Contains(out, "Bag") || !strings.Contains(out, "Trouser") {
+		t.Fatalf("classify with the checkpoint: exit %d %q %s", code, out, errs)
+	}
+}
