@@ -184,6 +184,7 @@ func init() {
 		smoothing := fs.Float64("label-smoothing", 0, "label smoothing, in [0, 1)")
 		bnMomentum := fs.Float64("bn-momentum", 0.99, "decay of batch norm's moving statistics, in (0, 1): lower for short runs")
 		augment := fs.Bool("augment", true, "random crops (shifts of up to 1/8 of the size) and horizontal flips")
+		resize := fs.Bool("resize", true, "fit IDX images of another size to the resolution by bilinear resizing (false: centre them)")
 		from := fs.String("from", "", "start from a model: the official float .tflite MobileNet V1 (a new head for the data's classes) or a checkpoint")
 		freeze := fs.Bool("freeze-backbone", false, "train only the classifier (a linear probe)")
 		limit := fs.Int("limit", 0, "train on the first N examples (drawn from the seed); 0: all")
@@ -301,7 +302,7 @@ func init() {
 		if ds.train == nil {
 			return fmt.Errorf("--data %s: no training set (train-images-idx3-ubyte)", *dataPath)
 		}
-		cfg.Train, cfg.Model = ds.train, model
+		cfg.Train, cfg.Model, cfg.Resize = ds.train, model, *resize
 		switch {
 		case *valSplit > 0:
 			cfg.ValSplit = *valSplit
