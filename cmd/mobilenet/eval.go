@@ -31,7 +31,7 @@ type evalJSON struct {
 
 func init() {
 	c := &command{name: "eval", summary: "measure a trained checkpoint's accuracy, per class, with its confusion matrix",
-		usage: "--model M.safetensors --data PATH [--split test|train] [--threads N] [--json] [--plot FILE.png]"}
+		usage: "--model M.safetensors --data PATH [--split test|train] [--threads N] [--resize=false] [--json] [--plot FILE.png]"}
 	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stdout)
 		model := fs.String("model", "", "a checkpoint written by mobilenet train (required)")
@@ -40,6 +40,7 @@ func init() {
 		threads := fs.Int("threads", runtime.NumCPU(), "threads")
 		asJSON := fs.Bool("json", false, "print one JSON object")
 		plotPath := fs.String("plot", "", "also draw the confusion matrix as a PNG")
+		resize := fs.Bool("resize", true, "fit IDX images of another size by bilinear resizing, as train does by default (false: centre them)")
 		if err := parse(fs, args); err != nil {
 			return err
 		}
@@ -76,7 +77,7 @@ func init() {
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		met, err := train.Evaluate(ctx, ck.Graph, set, train.EvalOptions{Threads: *threads})
+		met, err := train.Evaluate(ctx, ck.Graph, set, train.EvalOptions{Threads: *threads, Resize: *resize})
 		if err != nil {
 			return err
 		}
