@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -11,9 +12,10 @@ import (
 )
 
 // BenchmarkStep times one training step (forward, loss, backward; no optimizer) of MobileNet on
-// 1-channel images, batch 128, with MOBILENET_THREADS workers (default 2). It reports images per
-// second of wall time and per second of the process's CPU time (which does not count time other
-// processes take from a shared machine), and the forward and backward times.
+// 1-channel images, batch 128, with MOBILENET_THREADS workers (default 2), and the plain-Go matrix
+// product when MOBILENET_PUREGO is set. It reports images per second of wall time and per second of
+// the process's CPU time (which does not count time other processes take from a shared machine), and
+// the forward and backward times.
 func BenchmarkStep(b *testing.B) {
 	for _, c := range []struct {
 		alpha float64
@@ -24,7 +26,7 @@ func BenchmarkStep(b *testing.B) {
 			b.Fatal(err)
 		}
 		const batch = 128
-		tp, err := newTape(g, tapeOptions{batch: batch, threads: int(envFloat("MOBILENET_THREADS", 2)), bnMomentum: 0.99})
+		tp, err := newTape(g, tapeOptions{batch: batch, threads: int(envFloat("MOBILENET_THREADS", 2)), pureGo: os.Getenv("MOBILENET_PUREGO") != "", bnMomentum: 0.99})
 		if err != nil {
 			b.Fatal(err)
 		}
