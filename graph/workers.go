@@ -27,8 +27,9 @@ type job struct {
 	pending *atomic.Int32
 }
 
-// spinPolls is how many times a worker polls for a job before it parks (about 20 µs).
-const spinPolls = 2000
+// spinPolls is how many times a worker polls for a job before it parks (a few hundred µs: longer than
+// the gap between the layers of one inference and between back-to-back inferences).
+const spinPolls = 20000
 
 func startWorkers() {
 	n := max(runtime.GOMAXPROCS(0)-1, 1)
