@@ -166,17 +166,9 @@ func (l *Logistic) Compile(in, out []*Value, opt *Options) (Kernel, error) {
 }
 
 func compileQLogistic[T uint8 | int8](in, out []*Value) (Kernel, error) {
-	sx, zx, err := perTensor("input", in[0])
+	sx, zx, signed, err := probabilityQuant("logistic", in, out)
 	if err != nil {
 		return nil, err
-	}
-	sy, zy, err := perTensor("output", out[0])
-	if err != nil {
-		return nil, err
-	}
-	signed := in[0].DType == tensor.Int8
-	if want := map[bool]int32{false: 0, true: -128}[signed]; sy != 1.0/256 || zy != want {
-		return nil, fmt.Errorf("8-bit logistic output must have scale 1/256 and zero point %d, got %v and %d", want, sy, zy)
 	}
 	lut := qref.NewLogisticLUT(sx, zx, signed)
 	return KernelFunc(func(x, y []*tensor.Tensor) error {

@@ -182,25 +182,36 @@ func compileQAvgPool[T uint8 | int8](p *AvgPool2D, in, out []*Value) (Kernel, er
 	}), nil
 }
 
-func compileQSoftmax[T uint8 | int8](s *Softmax, in, out []*Value) (Kernel, error) {
+// probabilityQuant checks the quantization of an 8-bit op whose output is a probability (softmax,
+// logistic): the output must have scale 1/256 and zero point 0 (uint8) or −128 (int8), as TFLite
+// requires. It returns the input's scale and zero point and whether the type is signed.
+func probabilityQuant(op string, in, out []*Value) (float32, int32, bool, error) {
 	if err := sameTypes(in[0], out[0]); err != nil {
-		return nil, err
+		return 0, 0, false, err
 	}
-	sx, _, err := perTensor("input", in[0])
+	sx, zx, err := perTensor("input", in[0])
 	if err != nil {
-		return nil, err
+		return 0, 0, false, err
 	}
 	sy, zy, err := perTensor("output", out[0])
 	if err != nil {
-		return nil, err
+		return 0, 0, false, err
 	}
 	signed := in[0].DType == tensor.Int8
-	wantZP := int32(0)
+	want := int32(0)
 	if signed {
-		wantZP = -128
+		want = -128
 	}
-	if sy != 1.0/256 || zy != wantZP {
-		return nil, fmt.Errorf("8-bit softmax output must have scale 1/256 and zero point %d, got %v and %d", wantZP, sy, zy)
+	if sy != 1.0/256 || zy != want {
+		return 0, 0, false, fmt.Errorf("8-bit %s output must have scale 1/256 and zero point %d, got %v and %d", op, want, sy, zy)
+	}
+	return sx, zx, signed, nil
+}
+
+func compileQSoftmax[T uint8 | int8](s *Softmax, in, out []*Value) (Kernel, error) {
+	sx, _, signed, err := probabilityQuant("softmax", in, out)
+	if err != nil {
+		return nil, err
 	}
 	beta := s.Beta
 	if beta == 0 {
