@@ -57,19 +57,7 @@ func init() {
 			return err
 		}
 		opts := []mobilenet.Option{mobilenet.WithRounding(r), mobilenet.WithCrop(*crop), mobilenet.WithMaxPixels(*maxPixels)}
-		if *labelsPath != "" {
-			labels, err := mobilenet.ReadLabels(*labelsPath)
-			if err != nil {
-				return err
-			}
-			opts = append(opts, mobilenet.WithLabels(labels))
-		}
-		var m *mobilenet.Model
-		if *model == "" {
-			m, err = mobilenet.Default(opts...)
-		} else {
-			m, err = mobilenet.Load(*model, opts...)
-		}
+		m, err := loadModel(*model, *labelsPath, mobilenet.Default, opts)
 		if err != nil {
 			return err
 		}

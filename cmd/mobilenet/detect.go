@@ -65,19 +65,7 @@ func init() {
 		}
 		opts := []mobilenet.Option{mobilenet.WithRounding(r), mobilenet.WithThreshold(*threshold),
 			mobilenet.WithMaxDetections(*maxDet), mobilenet.WithMaxPixels(*maxPixels)}
-		if *labelsPath != "" {
-			labels, err := mobilenet.ReadLabels(*labelsPath)
-			if err != nil {
-				return err
-			}
-			opts = append(opts, mobilenet.WithLabels(labels))
-		}
-		var m *mobilenet.Model
-		if *model == "" {
-			m, err = mobilenet.DefaultDetector(opts...)
-		} else {
-			m, err = mobilenet.Load(*model, opts...)
-		}
+		m, err := loadModel(*model, *labelsPath, mobilenet.DefaultDetector, opts)
 		if err != nil {
 			return err
 		}

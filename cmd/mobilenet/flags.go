@@ -27,3 +27,19 @@ func parseRounding(s string) (mobilenet.Rounding, error) {
 	}
 	return 0, usagef("--rounding %q: want xnnpack or reference", s)
 }
+
+// loadModel opens --model (or, when it is empty, the built-in model builtin gives), with the labels of
+// --labels when given.
+func loadModel(model, labelsPath string, builtin func(...mobilenet.Option) (*mobilenet.Model, error), opts []mobilenet.Option) (*mobilenet.Model, error) {
+	if labelsPath != "" {
+		labels, err := mobilenet.ReadLabels(labelsPath)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, mobilenet.WithLabels(labels))
+	}
+	if model == "" {
+		return builtin(opts...)
+	}
+	return mobilenet.Load(model, opts...)
+}
