@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 
+	"github.com/mobilenet-go/mobilenet/kernels"
 	"github.com/mobilenet-go/mobilenet/kernels/ref"
 	"github.com/mobilenet-go/mobilenet/tensor"
 )
@@ -91,4 +92,66 @@ func (d *DepthwiseConv2D) Compile(in, out []*Value, opt *Options) (Kernel, error
 		}
 		return nil
 	}), nil
+}
+
+// ParamKinds implements Differentiable: the filters and the bias are trained.
+func (d *DepthwiseConv2D) ParamKinds(in []*Value) []ParamKind {
+	return []ParamKind{NotParam, ParamDepthwise, ParamBias}[:len(in)]
+}
+
+// CompileTrain implements Differentiable. Forward: the inference kernel (packed 3×3), repacked before
+// each pass; backward: the depthwise gradient kernels, the filter's split by channels and the input's
+// by images. Other shapes, float64 and Options.Reference run the generic reference kernels.
+func (d *DepthwiseConv2D) CompileTrain(in, out []*Value, tc *TrainContext) (TrainKernel, error) {
+	if !in[0].DType.Float() {
+		return nil, errNotFloat(in[0])
+	}
+	var fwd repacker
+	if !useReference(in[0].DType, &tc.Options) {
+		fwd = fastDepthwise(d, in, out, &tc.Options)
+	}
+	if fwd == nil {
+		return newRefConvTrain(in, out, d.params(), d.Act, d.mult(), in[0].DType)
+	}
+	_, kh, kw, c := in[1].Shape.NHWC()
+	is, os := in[0].Shape, out[0].Shape
+	g := kernels.ConvGeom{H: is[1], W: is[2], Cin: c, OH: os[1], OW: os[2], Cout: c, KH: kh, KW: kw,
+		SH: d.StrideH, SW: d.StrideW, DH: 1, DW: 1, PadTop: d.Pads.Top, PadLeft: d.Pads.Left}
+	return &dwTrain{fwd: fwd, geom: g, batch: is[0], act: d.Act, threads: tc.threads()}, nil
+}
+
+// dwTrain is the float32 training kernel of a depthwise convolution with depth multiplier 1.
+type dwTrain struct {
+	fwd     repacker
+	geom    kernels.ConvGeom
+	batch   int
+	act     Act
+	threads int
+	sums    []float64
+}
+
+func (k *dwTrain) Forward(in, out []*tensor.Tensor) error {
+	k.fwd.repack()
+	return k.fwd.Run(in, out)
+}
+
+func (k *dwTrain) Backward(in, out, dOut, dIn []*tensor.Tensor) error {
+	g := &k.geom
+	c := g.Cout
+	dy := dOut[0].F32
+	maskAct(dy, out[0].F32, k.act, k.threads)
+	if db := optional[float32](dIn, 2); db != nil {
+		if k.sums == nil {
+			k.sums = make([]float64, c)
+		}
+		biasGrad(db, dy, c, k.sums, k.threads)
+	}
+	x := in[0].F32
+	if dw := optional[float32](dIn, 1); dw != nil {
+		parallelRange(k.threads, c, 8, func(c0, c1 int) { kernels.DWBackwardFilter(dw, x, dy, g, k.batch, c0, c1) })
+	}
+	if dx := optional[float32](dIn, 0); dx != nil {
+		parallelRange(k.threads, k.batch, 1, func(b0, b1 int) { kernels.DWBackwardInput(dx, dy, in[1].F32, g, b0, b1) })
+	}
+	return nil
 }

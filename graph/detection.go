@@ -297,3 +297,90 @@ func dequantize(t *tensor.Tensor, from int, dst []float32) {
 		dst[i] = float32(t.Float(from + i))
 	}
 }
+
+// ParamKinds implements Differentiable: nothing is trained.
+func (c *Concatenation) ParamKinds(in []*Value) []ParamKind { return make([]ParamKind, len(in)) }
+
+// CompileTrain implements Differentiable: the output's gradient is split back among the inputs.
+func (c *Concatenation) CompileTrain(in, out []*Value, tc *TrainContext) (TrainKernel, error) {
+	shapes := make([][]int, len(in))
+	for i, v := range in {
+		if v.DType != in[0].DType {
+			return nil, fmt.Errorf("inputs are %v and %v", in[0].DType, v.DType)
+		}
+		shapes[i] = v.Shape
+	}
+	ax := c.axis(len(in[0].Shape))
+	switch in[0].DType {
+	case tensor.Float64:
+		return &concatTrain[float64]{act: c.Act, shapes: shapes, axis: ax}, nil
+	case tensor.Float32:
+		return &concatTrain[float32]{act: c.Act, shapes: shapes, axis: ax}, nil
+	}
+	return nil, errNotFloat(in[0])
+}
+
+type concatTrain[T ref.Float] struct {
+	act    Act
+	shapes [][]int
+	axis   int
+	ins    [][]T
+}
+
+func (k *concatTrain[T]) Forward(in, out []*tensor.Tensor) error {
+	k.ins = k.ins[:0]
+	for _, t := range in {
+		k.ins = append(k.ins, floats[T](t))
+	}
+	y := floats[T](out[0])
+	ref.Concat(k.ins, k.shapes, k.axis, y)
+	refClamp(y, k.act)
+	return nil
+}
+
+func (k *concatTrain[T]) Backward(in, out, dOut, dIn []*tensor.Tensor) error {
+	dy := floats[T](dOut[0])
+	refMaskAct(dy, floats[T](out[0]), k.act)
+	k.ins = k.ins[:0]
+	for _, t := range dIn {
+		k.ins = append(k.ins, floats[T](t))
+	}
+	ref.ConcatBackward(dy, k.shapes, k.axis, k.ins)
+	return nil
+}
+
+// ParamKinds implements Differentiable: nothing is trained.
+func (l *Logistic) ParamKinds(in []*Value) []ParamKind { return make([]ParamKind, len(in)) }
+
+// CompileTrain implements Differentiable: dx = dy·y·(1 − y).
+func (l *Logistic) CompileTrain(in, out []*Value, tc *TrainContext) (TrainKernel, error) {
+	switch in[0].DType {
+	case tensor.Float64:
+		return logisticTrain[float64]{}, nil
+	case tensor.Float32:
+		return logisticTrain[float32]{}, nil
+	}
+	return nil, errNotFloat(in[0])
+}
+
+type logisticTrain[T ref.Float] struct{}
+
+func (logisticTrain[T]) Forward(in, out []*tensor.Tensor) error {
+	ref.Logistic(floats[T](in[0]), floats[T](out[0]))
+	return nil
+}
+
+func (logisticTrain[T]) Backward(in, out, dOut, dIn []*tensor.Tensor) error {
+	if dx := floats[T](dIn[0]); dx != nil {
+		ref.LogisticBackward(floats[T](out[0]), floats[T](dOut[0]), dx)
+	}
+	return nil
+}
+
+// Refuses implements Refuser.
+func (d *DetectionPostProcess) Refuses() map[Column]string {
+	return map[Column]string{
+		ColBackward:  "non-maximum suppression is not differentiable: a detector trains on its raw box and class outputs, and the post-process is added for inference",
+		ColReference: "boxes are decoded in float32, as TFLite does; there is no float64 form",
+	}
+}

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"sync/atomic"
 
 	"github.com/mobilenet-go/mobilenet/kernels"
 	"github.com/mobilenet-go/mobilenet/tensor"
@@ -21,8 +20,9 @@ type gemmKernel struct {
 	lo, hi   float32
 	rows     int
 	parts    int
+	w, bias  []float32 // the weights packed, for repack
 	in, out  []float32
-	pending  atomic.Int32
+	pending  partGroup
 	partFunc func(int)
 }
 
@@ -31,7 +31,7 @@ const minRowsPerPart = 28
 
 func newGEMMKernel(w, bias []float32, n, k, rows int, act Act, threads int) *gemmKernel {
 	lo, hi := act.Range()
-	g := &gemmKernel{n: n, k: k, lo: lo, hi: hi, rows: rows, parts: split(rows, int64(n)*int64(k), threads)}
+	g := &gemmKernel{n: n, k: k, lo: lo, hi: hi, rows: rows, parts: split(rows, int64(n)*int64(k), threads), w: w, bias: bias}
 	if colParts := split(n/32, int64(rows)*32*int64(k), threads); rows < minRowsPerPart*threads && colParts > g.parts {
 		g.parts = colParts
 		for p := 0; p < colParts; p++ {
@@ -52,6 +52,21 @@ func newGEMMKernel(w, bias []float32, n, k, rows int, act Act, threads int) *gem
 	}
 	g.partFunc = g.part
 	return g
+}
+
+// repack packs the current contents of the weights and bias again (training updates them in place).
+func (g *gemmKernel) repack() {
+	for p, gp := range g.g {
+		c0 := 0
+		if g.cols != nil {
+			c0 = g.cols[p]
+		}
+		var b []float32
+		if g.bias != nil {
+			b = g.bias[c0 : c0+gp.N]
+		}
+		gp.Repack(g.w[c0*g.k:(c0+gp.N)*g.k], b)
+	}
 }
 
 func (g *gemmKernel) part(p int) {
@@ -81,7 +96,8 @@ type rowKernel struct {
 	parts        int
 	in, out      []float32
 	run          func(out, in []float32, oy0, oy1, part int)
-	pending      atomic.Int32
+	repackFn     func() // packs the weights again
+	pending      partGroup
 	partFunc     func(int)
 }
 
@@ -102,14 +118,23 @@ func (k *rowKernel) part(p int) {
 	}
 }
 
+func (k *rowKernel) repack() { k.repackFn() }
+
 func (k *rowKernel) Run(in, out []*tensor.Tensor) error {
 	k.in, k.out = in[0].F32, out[0].F32
 	parallel(&k.pending, k.parts, k.partFunc)
 	return nil
 }
 
+// repacker is a fast kernel whose weights are packed at compile time and can be packed again: the
+// training form of an op runs the inference kernel, repacked before each forward pass.
+type repacker interface {
+	Kernel
+	repack()
+}
+
 // fastConv returns a fast kernel for a float convolution, or nil when none fits.
-func fastConv(c *Conv2D, in, out []*Value, opt *Options) Kernel {
+func fastConv(c *Conv2D, in, out []*Value, opt *Options) repacker {
 	if opt.Reference || c.groups() != 1 || max(c.DilationH, 1) != 1 || max(c.DilationW, 1) != 1 {
 		return nil
 	}
@@ -128,13 +153,15 @@ func fastConv(c *Conv2D, in, out []*Value, opt *Options) Kernel {
 		scratch[i] = make([]float32, pc.ScratchSize(os[2]))
 	}
 	rowCost := int64(os[2]) * int64(cout) * int64(kh*kw*cin)
-	return newRowKernel(is, os, rowCost, parts, func(o, x []float32, oy0, oy1, part int) {
+	k := newRowKernel(is, os, rowCost, parts, func(o, x []float32, oy0, oy1, part int) {
 		pc.Run(o, x, is[1], is[2], c.StrideH, c.StrideW, c.Pads.Top, c.Pads.Left, os[1], os[2], oy0, oy1, lo, hi, scratch[part])
 	})
+	k.repackFn = func() { pc.Repack(w, bias) }
+	return k
 }
 
 // fastDepthwise returns a fast kernel for a float depthwise convolution, or nil when none fits.
-func fastDepthwise(d *DepthwiseConv2D, in, out []*Value, opt *Options) Kernel {
+func fastDepthwise(d *DepthwiseConv2D, in, out []*Value, opt *Options) repacker {
 	_, kh, kw, c := in[1].Shape.NHWC()
 	if opt.Reference || kh != 3 || kw != 3 || d.mult() != 1 || d.StrideH != d.StrideW || d.StrideH > 2 ||
 		max(d.DilationH, 1) != 1 || max(d.DilationW, 1) != 1 {
@@ -144,9 +171,12 @@ func fastDepthwise(d *DepthwiseConv2D, in, out []*Value, opt *Options) Kernel {
 	dw := kernels.PackDW3x3(in[1].Data.F32, bias, c)
 	lo, hi := d.Act.Range()
 	is, os := in[0].Shape, out[0].Shape
-	return newRowKernel(is, os, int64(os[2])*int64(c)*9, opt.threads(), func(o, x []float32, oy0, oy1, _ int) {
+	k := newRowKernel(is, os, int64(os[2])*int64(c)*9, opt.threads(), func(o, x []float32, oy0, oy1, _ int) {
 		dw.Run(o, x, is[1], is[2], d.StrideH, d.Pads.Top, d.Pads.Left, os[1], os[2], oy0, oy1, lo, hi)
 	})
+	w := in[1].Data.F32
+	k.repackFn = func() { dw.Repack(w, bias) }
+	return k
 }
 
 // fastGlobalAvgPool returns the fast global average pooling kernel.
@@ -164,7 +194,7 @@ func fastGlobalAvgPool(in []*Value, opt *Options) Kernel {
 }
 
 // fastFullyConnected returns the fast kernel of a float fully connected layer.
-func fastFullyConnected(f *FullyConnected, in []*Value, opt *Options) Kernel {
+func fastFullyConnected(f *FullyConnected, in []*Value, opt *Options) repacker {
 	if opt.Reference {
 		return nil
 	}

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"sync/atomic"
 
 	"github.com/mobilenet-go/mobilenet/kernels/q8"
 	"github.com/mobilenet-go/mobilenet/kernels/qref"
@@ -24,7 +23,7 @@ type q8GEMMKernel[T uint8 | int8] struct {
 	rows     int
 	parts    int
 	in, out  []T
-	pending  atomic.Int32
+	pending  partGroup
 	partFunc func(int)
 }
 
@@ -60,7 +59,7 @@ type q8RowKernel[T uint8 | int8] struct {
 	parts        int
 	in, out      []T
 	run          func(out, in []T, oy0, oy1 int)
-	pending      atomic.Int32
+	pending      partGroup
 	partFunc     func(int)
 }
 

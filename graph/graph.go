@@ -178,3 +178,24 @@ func (g *Graph) InferShapes() error {
 	}
 	return nil
 }
+
+// ToFloat64 returns a copy of g in which every float32 value, activation or constant, is float64: the
+// reference form of a float network, in which gradients are checked. Nodes are shared with g.
+func ToFloat64(g *Graph) *Graph {
+	f := &Graph{Name: g.Name, Nodes: g.Nodes, Inputs: g.Inputs, Outputs: g.Outputs, Values: make([]*Value, len(g.Values))}
+	for i, v := range g.Values {
+		c := *v
+		if v.DType == tensor.Float32 {
+			c.DType = tensor.Float64
+			if v.Data != nil {
+				d := &tensor.Tensor{Shape: v.Data.Shape.Clone(), DType: tensor.Float64, F64: make([]float64, len(v.Data.F32))}
+				for j, x := range v.Data.F32 {
+					d.F64[j] = float64(x)
+				}
+				c.Data = d
+			}
+		}
+		f.Values[i] = &c
+	}
+	return f
+}

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/mobilenet-go/mobilenet/tensor"
@@ -18,7 +17,7 @@ type lanes struct {
 	inViews  [][]*tensor.Tensor // per image, views of its slice of each input buffer
 	outViews [][]*tensor.Tensor // per image, views of its slice of each output buffer
 	times    []time.Duration    // per-node times when profiling (lanes then run one after the other)
-	pending  atomic.Int32
+	pending  partGroup
 	laneFunc func(int)
 	err      []error
 }

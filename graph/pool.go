@@ -98,3 +98,82 @@ func (p *GlobalAvgPool) Compile(in, out []*Value, opt *Options) (Kernel, error) 
 		return nil
 	}), nil
 }
+
+// ParamKinds implements Differentiable: nothing is trained.
+func (p *AvgPool2D) ParamKinds(in []*Value) []ParamKind { return make([]ParamKind, len(in)) }
+
+// CompileTrain implements Differentiable: each output's gradient is shared among the taps of its
+// window that lie inside the input (reference kernels in both precisions).
+func (p *AvgPool2D) CompileTrain(in, out []*Value, tc *TrainContext) (TrainKernel, error) {
+	is, os := dims4(in[0].Shape), dims4(out[0].Shape)
+	switch in[0].DType {
+	case tensor.Float64:
+		return &avgPoolTrain[float64]{p: p, is: is, os: os}, nil
+	case tensor.Float32:
+		return &avgPoolTrain[float32]{p: p, is: is, os: os}, nil
+	}
+	return nil, errNotFloat(in[0])
+}
+
+type avgPoolTrain[T ref.Float] struct {
+	p      *AvgPool2D
+	is, os [4]int
+}
+
+func (k *avgPoolTrain[T]) Forward(in, out []*tensor.Tensor) error {
+	y := floats[T](out[0])
+	ref.AvgPool2D(floats[T](in[0]), k.is, k.p.KH, k.p.KW, k.p.StrideH, k.p.StrideW, k.p.Pads, y, k.os)
+	refClamp(y, k.p.Act)
+	return nil
+}
+
+func (k *avgPoolTrain[T]) Backward(in, out, dOut, dIn []*tensor.Tensor) error {
+	dx := floats[T](dIn[0])
+	if dx == nil {
+		return nil
+	}
+	dy := floats[T](dOut[0])
+	refMaskAct(dy, floats[T](out[0]), k.p.Act)
+	ref.AvgPool2DBackward(dy, k.os, k.p.KH, k.p.KW, k.p.StrideH, k.p.StrideW, k.p.Pads, dx, k.is)
+	return nil
+}
+
+// ParamKinds implements Differentiable: nothing is trained.
+func (p *GlobalAvgPool) ParamKinds(in []*Value) []ParamKind { return make([]ParamKind, len(in)) }
+
+// CompileTrain implements Differentiable. Forward: the inference kernel (float32) or the reference;
+// backward: dx = dy/(H·W) at every pixel.
+func (p *GlobalAvgPool) CompileTrain(in, out []*Value, tc *TrainContext) (TrainKernel, error) {
+	is := dims4(in[0].Shape)
+	switch {
+	case in[0].DType == tensor.Float64:
+		return &gapTrain[float64]{is: is}, nil
+	case in[0].DType == tensor.Float32:
+		k := &gapTrain[float32]{is: is}
+		if !tc.Reference {
+			k.fast = fastGlobalAvgPool(in, &tc.Options)
+		}
+		return k, nil
+	}
+	return nil, errNotFloat(in[0])
+}
+
+type gapTrain[T ref.Float] struct {
+	is   [4]int
+	fast Kernel // float32: the inference kernel
+}
+
+func (k *gapTrain[T]) Forward(in, out []*tensor.Tensor) error {
+	if k.fast != nil {
+		return k.fast.Run(in, out)
+	}
+	ref.GlobalAvgPool(floats[T](in[0]), k.is, floats[T](out[0]))
+	return nil
+}
+
+func (k *gapTrain[T]) Backward(in, out, dOut, dIn []*tensor.Tensor) error {
+	if dx := floats[T](dIn[0]); dx != nil {
+		ref.GlobalAvgPoolBackward(floats[T](dOut[0]), dx, k.is)
+	}
+	return nil
+}

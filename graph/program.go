@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/mobilenet-go/mobilenet/tensor"
@@ -20,6 +21,7 @@ type Program struct {
 	results []*tensor.Tensor   // the graph's outputs
 	bytes   int64              // activation memory
 	lanes   *lanes             // for batches above 1: batch-1 programs that take the images in turn
+	observe [][]observer       // per node: the values it computes that callers observe
 }
 
 // Compile checks g, infers every shape at the batch size of opt, and prepares its kernels. Each input
@@ -85,6 +87,47 @@ func (p *Program) instance(v *Value, shape tensor.Shape) *Value {
 }
 
 func (p *Program) compileNode(ni int, n *Node, ready []bool, opt *Options) error {
+	if err := p.shapeNode(n, ready); err != nil {
+		return err
+	}
+	in, out := p.pick(n.Inputs), p.pick(n.Outputs)
+	var k Kernel
+	var err error
+	if len(in) > 0 && in[0] != nil && in[0].DType == tensor.Float64 {
+		k, err = compileFloat64(n.Op, in, out, opt)
+	} else {
+		k, err = n.Op.Compile(in, out, opt)
+	}
+	if err != nil {
+		return err
+	}
+	p.kernels = append(p.kernels, k)
+	return nil
+}
+
+// compileFloat64 returns the kernel of op on float64 values: the forward pass of its reference training
+// kernel, in inference mode (batch norm with its moving statistics). Float64 graphs are the reference
+// the float32 kernels and the gradients are checked against.
+func compileFloat64(op Op, in, out []*Value, opt *Options) (Kernel, error) {
+	d, ok := op.(Differentiable)
+	if !ok {
+		if r := Refusal(op, ColReference); r != "" {
+			return nil, fmt.Errorf("no float64 kernel: %s", r)
+		}
+		return nil, fmt.Errorf("no float64 kernel")
+	}
+	o := *opt
+	o.Reference = true
+	tk, err := d.CompileTrain(in, out, &TrainContext{Options: o, Frozen: true, BNMomentum: 0.99})
+	if err != nil {
+		return nil, err
+	}
+	return KernelFunc(tk.Forward), nil
+}
+
+// shapeNode checks node n's inputs are ready, applies its shape rule at the program's batch size and
+// checks the result against the graph's declared output shapes, then marks the outputs ready.
+func (p *Program) shapeNode(n *Node, ready []bool) error {
 	in := make([]*Value, len(n.Inputs))
 	for i, id := range n.Inputs {
 		if id == -1 {
@@ -105,7 +148,6 @@ func (p *Program) compileNode(ni int, n *Node, ready []bool, opt *Options) error
 	if len(shapes) != len(n.Outputs) {
 		return fmt.Errorf("produces %d outputs, the graph names %d", len(shapes), len(n.Outputs))
 	}
-	out := make([]*Value, len(n.Outputs))
 	for i, id := range n.Outputs {
 		if id < 0 || id >= len(p.g.Values) {
 			return fmt.Errorf("output %d is value %d, out of range", i, id)
@@ -117,15 +159,9 @@ func (p *Program) compileNode(ni int, n *Node, ready []bool, opt *Options) error
 		if err := tensor.CheckShape(fmt.Sprintf("output %q", v.Name), v.Shape.WithBatch(p.batch), shapes[i]); err != nil {
 			return err
 		}
-		out[i] = p.instance(v, shapes[i])
-		p.vals[id] = out[i]
+		p.vals[id] = p.instance(v, shapes[i])
 		ready[id] = true
 	}
-	k, err := n.Op.Compile(in, out, opt)
-	if err != nil {
-		return err
-	}
-	p.kernels = append(p.kernels, k)
 	return nil
 }
 
@@ -151,7 +187,9 @@ func (p *Program) Outputs() []*Value { return p.pick(p.g.Outputs) }
 func (p *Program) pick(ids []int) []*Value {
 	vs := make([]*Value, len(ids))
 	for i, id := range ids {
-		vs[i] = p.vals[id]
+		if id >= 0 {
+			vs[i] = p.vals[id]
+		}
 	}
 	return vs
 }
@@ -160,7 +198,8 @@ func (p *Program) pick(ids []int) []*Value {
 // The returned tensors belong to the program and are overwritten by the next Run.
 func (p *Program) Run(inputs ...*tensor.Tensor) ([]*tensor.Tensor, error) { return p.run(inputs, nil) }
 
-func (p *Program) run(inputs []*tensor.Tensor, times []time.Duration) ([]*tensor.Tensor, error) {
+func (p *Program) run(inputs []*tensor.Tensor, times []time.Duration) (res []*tensor.Tensor, err error) {
+	defer recoverKernel(&err)
 	if len(inputs) != len(p.g.Inputs) {
 		return nil, fmt.Errorf("graph: %d inputs given, the model takes %d", len(inputs), len(p.g.Inputs))
 	}
@@ -192,6 +231,9 @@ func (p *Program) run(inputs []*tensor.Tensor, times []time.Duration) ([]*tensor
 		}
 		if times != nil {
 			times[ni] += time.Since(start)
+		}
+		for _, o := range p.observe[ni] {
+			o.fn(o.id, p.tensors[o.id])
 		}
 	}
 	return p.results, nil
@@ -328,6 +370,8 @@ func (p *Program) allocate(opt Options) error {
 			t.I8 = buf.I8[:n:n]
 		case tensor.Int32:
 			t.I32 = buf.I32[:n:n]
+		case tensor.Float64:
+			t.F64 = buf.F64[:n:n]
 		}
 		p.tensors[id] = t
 	}
@@ -374,4 +418,87 @@ func (p *Program) Values(ids []int) []*Value {
 		}
 	}
 	return vs
+}
+
+// observer is a caller's callback on a value of a program.
+type observer struct {
+	id int
+	fn func(id int, t *tensor.Tensor)
+}
+
+// Observe calls fn with the tensor of value id each time a Run computes it, without changing the
+// graph's outputs (calibration and debugging read intermediate values this way). fn must not keep the
+// tensor, which the program reuses. A program of a batch above 1 that runs images on parallel lanes
+// calls fn once per image, with a tensor of batch 1, one call at a time.
+func (p *Program) Observe(id int, fn func(id int, t *tensor.Tensor)) error {
+	if p.lanes != nil {
+		var mu sync.Mutex
+		locked := func(id int, t *tensor.Tensor) {
+			mu.Lock()
+			defer mu.Unlock()
+			fn(id, t)
+		}
+		for _, lp := range p.lanes.progs {
+			if err := lp.Observe(id, locked); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	ni, err := producerOf(p.g, id)
+	if err != nil {
+		return err
+	}
+	if ni < 0 {
+		return fmt.Errorf("graph: value %q is not computed by a node", p.g.Values[id].Name)
+	}
+	if p.observe == nil {
+		p.observe = make([][]observer, len(p.g.Nodes))
+	}
+	p.observe[ni] = append(p.observe[ni], observer{id: id, fn: fn})
+	return nil
+}
+
+// Capture returns a tensor that holds a copy of value id after each Run. It needs a program whose ops
+// see the whole batch (batch 1, or compiled with Options.WholeBatch).
+func (p *Program) Capture(id int) (*tensor.Tensor, error) {
+	if p.lanes != nil {
+		return nil, fmt.Errorf("graph: capturing a value needs a program compiled with WholeBatch (or batch 1)")
+	}
+	if id < 0 || id >= len(p.g.Values) || p.vals[id] == nil {
+		return nil, fmt.Errorf("graph: value %d out of range", id)
+	}
+	v := p.vals[id]
+	t, err := tensor.New(v.DType, v.Shape)
+	if err != nil {
+		return nil, err
+	}
+	t.Quant = v.Quant
+	return t, p.Observe(id, func(_ int, src *tensor.Tensor) { t.CopyFrom(src) }) //nolint:errcheck // same type and shape
+}
+
+// producerOf returns the index of the node that computes value id, −1 for a graph input, or an error.
+func producerOf(g *Graph, id int) (int, error) {
+	if id < 0 || id >= len(g.Values) {
+		return 0, fmt.Errorf("graph: value %d out of range", id)
+	}
+	for ni, n := range g.Nodes {
+		for _, o := range n.Outputs {
+			if o == id {
+				return ni, nil
+			}
+		}
+	}
+	if g.Values[id].Const() {
+		return 0, fmt.Errorf("graph: value %q is a constant", g.Values[id].Name)
+	}
+	return -1, nil
+}
+
+// recoverKernel turns a panic of a kernel (a bug, or a case a kernel's checks missed) into an error of
+// the run that met it, so that one bad input never takes the process down.
+func recoverKernel(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("graph: internal error in a kernel: %v", r)
+	}
 }

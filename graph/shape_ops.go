@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 
+	"github.com/mobilenet-go/mobilenet/kernels"
 	"github.com/mobilenet-go/mobilenet/kernels/ref"
 	"github.com/mobilenet-go/mobilenet/tensor"
 )
@@ -170,4 +171,115 @@ func (s *Softmax) Compile(in, out []*Value, opt *Options) (Kernel, error) {
 		ref.Softmax(x[0].F32, depth, beta, y[0].F32)
 		return nil
 	}), nil
+}
+
+// ParamKinds implements Differentiable: the weights and the bias are trained.
+func (f *FullyConnected) ParamKinds(in []*Value) []ParamKind {
+	return []ParamKind{NotParam, ParamWeights, ParamBias}[:len(in)]
+}
+
+// CompileTrain implements Differentiable: a 1×1 convolution over 1×1 images (see Conv2D.CompileTrain).
+func (f *FullyConnected) CompileTrain(in, out []*Value, tc *TrainContext) (TrainKernel, error) {
+	if !in[0].DType.Float() {
+		return nil, errNotFloat(in[0])
+	}
+	o, depth := in[1].Shape[0], in[1].Shape[1]
+	if useReference(in[0].DType, &tc.Options) {
+		if in[0].DType == tensor.Float64 {
+			return &refFCTrain[float64]{act: f.Act, depth: depth, outs: o}, nil
+		}
+		return &refFCTrain[float32]{act: f.Act, depth: depth, outs: o}, nil
+	}
+	g := kernels.ConvGeom{H: 1, W: 1, Cin: depth, OH: 1, OW: 1, Cout: o, KH: 1, KW: 1, SH: 1, SW: 1, DH: 1, DW: 1}
+	return &gemmTrain{fwd: fastFullyConnected(f, in, &tc.Options), geom: g, point: true, batch: in[0].Shape[0], act: f.Act, threads: tc.threads()}, nil
+}
+
+// refFCTrain is the reference training kernel of a fully connected layer.
+type refFCTrain[T ref.Float] struct {
+	act         Act
+	depth, outs int
+}
+
+func (k *refFCTrain[T]) Forward(in, out []*tensor.Tensor) error {
+	x, y := floats[T](in[0]), floats[T](out[0])
+	ref.FullyConnected(x, len(x)/k.depth, k.depth, floats[T](in[1]), k.outs, optional[T](in, 2), y)
+	refClamp(y, k.act)
+	return nil
+}
+
+func (k *refFCTrain[T]) Backward(in, out, dOut, dIn []*tensor.Tensor) error {
+	x, dy := floats[T](in[0]), floats[T](dOut[0])
+	rows := len(x) / k.depth
+	refMaskAct(dy, floats[T](out[0]), k.act)
+	if db := optional[T](dIn, 2); db != nil {
+		ref.BiasBackward(dy, k.outs, db)
+	}
+	if dw := optional[T](dIn, 1); dw != nil {
+		ref.PointwiseBackwardFilter(x, rows, k.depth, dy, k.outs, dw)
+	}
+	if dx := optional[T](dIn, 0); dx != nil {
+		ref.PointwiseBackwardInput(dy, rows, k.outs, floats[T](in[1]), k.depth, dx)
+	}
+	return nil
+}
+
+// ParamKinds implements Differentiable: nothing is trained.
+func (r *Reshape) ParamKinds(in []*Value) []ParamKind { return make([]ParamKind, len(in)) }
+
+// CompileTrain implements Differentiable: the data is copied forward and the gradient back.
+func (r *Reshape) CompileTrain(in, out []*Value, tc *TrainContext) (TrainKernel, error) {
+	if !in[0].DType.Float() {
+		return nil, errNotFloat(in[0])
+	}
+	return copyTrain{}, nil
+}
+
+// copyTrain moves data unchanged: forward from input 0 to output 0, backward the other way.
+type copyTrain struct{}
+
+func (copyTrain) Forward(in, out []*tensor.Tensor) error { return out[0].CopyData(in[0]) }
+
+func (copyTrain) Backward(in, out, dOut, dIn []*tensor.Tensor) error {
+	if dIn[0] != nil {
+		return dIn[0].CopyData(dOut[0])
+	}
+	return nil
+}
+
+// ParamKinds implements Differentiable: nothing is trained.
+func (s *Softmax) ParamKinds(in []*Value) []ParamKind { return make([]ParamKind, len(in)) }
+
+// CompileTrain implements Differentiable: dx = β·y⊙(dy − Σ dy·y) per row. (A classifier's loss reads
+// the logits, the softmax's input, with SoftmaxCrossEntropy: more accurate than through this.)
+func (s *Softmax) CompileTrain(in, out []*Value, tc *TrainContext) (TrainKernel, error) {
+	beta := s.Beta
+	if beta == 0 {
+		beta = 1
+	}
+	depth := in[0].Shape[len(in[0].Shape)-1]
+	switch in[0].DType {
+	case tensor.Float64:
+		return &softmaxTrain[float64]{depth: depth, beta: float64(beta)}, nil
+	case tensor.Float32:
+		return &softmaxTrain[float32]{depth: depth, beta: beta}, nil
+	}
+	return nil, errNotFloat(in[0])
+}
+
+// softmaxTrain is the training kernel of Softmax (reference kernels in both precisions).
+type softmaxTrain[T ref.Float] struct {
+	depth int
+	beta  T
+}
+
+func (k *softmaxTrain[T]) Forward(in, out []*tensor.Tensor) error {
+	ref.Softmax(floats[T](in[0]), k.depth, k.beta, floats[T](out[0]))
+	return nil
+}
+
+func (k *softmaxTrain[T]) Backward(in, out, dOut, dIn []*tensor.Tensor) error {
+	if dx := floats[T](dIn[0]); dx != nil {
+		ref.SoftmaxBackward(floats[T](out[0]), floats[T](dOut[0]), k.depth, k.beta, dx)
+	}
+	return nil
 }

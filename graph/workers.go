@@ -24,7 +24,25 @@ var workers struct {
 type job struct {
 	fn      func(part int)
 	part    int
-	pending *atomic.Int32
+	pending *partGroup
+}
+
+// partGroup tracks the parts of one parallel call: how many are still running, and the first panic one of
+// them met (re-raised on the caller's goroutine, where the program turns it into an error).
+type partGroup struct {
+	n        atomic.Int32
+	panicked atomic.Pointer[any]
+}
+
+// run runs part p of fn, recording a panic instead of letting it kill a worker (and the process).
+func (ps *partGroup) run(fn func(int), p int) {
+	defer func() {
+		if r := recover(); r != nil {
+			ps.panicked.CompareAndSwap(nil, &r)
+		}
+		ps.n.Add(-1)
+	}()
+	fn(p)
 }
 
 // spinPolls is how many times a worker polls for a job before it parks (a few hundred µs: longer than
@@ -56,40 +74,60 @@ func work() {
 		if !got {
 			j = <-workers.jobs
 		}
-		j.fn(j.part)
-		j.pending.Add(-1)
+		j.pending.run(j.fn, j.part)
 	}
 }
 
-// parallel runs fn(0), …, fn(parts−1), part 0 on the calling goroutine and the others on the pool, and
-// returns when all are done. pending belongs to the caller (one per kernel, so that nothing is
-// allocated per call).
-func parallel(pending *atomic.Int32, parts int, fn func(part int)) {
-	if parts <= 1 {
-		if parts == 1 {
+// parallel runs fn(0), …, fn(count−1), part 0 on the calling goroutine and the others on the pool, and
+// returns when all are done; a panic in any part is re-raised here, after every part has finished.
+// pending belongs to the caller (one per kernel, so that nothing is allocated per call).
+func parallel(pending *partGroup, count int, fn func(part int)) {
+	if count <= 1 {
+		if count == 1 {
 			fn(0)
 		}
 		return
 	}
 	workers.once.Do(startWorkers)
-	pending.Store(int32(parts - 1))
-	for p := 1; p < parts; p++ {
+	pending.panicked.Store(nil)
+	pending.n.Store(int32(count))
+	for p := 1; p < count; p++ {
 		workers.jobs <- job{fn: fn, part: p, pending: pending}
 	}
-	fn(0)
+	pending.run(fn, 0)
 	// While the other parts run, help with queued jobs (they may be parts of a nested parallel call that
 	// no idle worker is left to take), else poll.
-	for poll := 0; pending.Load() != 0; poll++ {
+	for poll := 0; pending.n.Load() != 0; poll++ {
 		select {
 		case j := <-workers.jobs:
-			j.fn(j.part)
-			j.pending.Add(-1)
+			j.pending.run(j.fn, j.part)
 		default:
 			if poll%64 == 63 {
 				runtime.Gosched()
 			}
 		}
 	}
+	if r := pending.panicked.Load(); r != nil {
+		panic(*r)
+	}
+}
+
+// parallelRange splits [0, count) into at most threads contiguous ranges of at least minUnits units and
+// runs f on each on the pool: the loops of the training kernels. Every value a kernel computes is
+// computed the same way whatever the split, so results do not depend on the number of threads.
+func parallelRange(threads, count, minUnits int, f func(lo, hi int)) {
+	n := min(max(threads, 1), count/max(minUnits, 1))
+	if n <= 1 {
+		if count > 0 {
+			f(0, count)
+		}
+		return
+	}
+	var ps partGroup
+	parallel(&ps, n, func(p int) {
+		lo, hi := bounds(count, n, p)
+		f(lo, hi)
+	})
 }
 
 // split divides n units of work of the given cost each into at most threads parts, each worth at

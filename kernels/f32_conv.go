@@ -25,6 +25,9 @@ func PackConv(w []float32, bias []float32, kh, kw, cin, cout int) *Conv {
 	return &Conv{KH: kh, KW: kw, Cin: cin, Cout: cout, g: PackGEMM(w, bias, cout, kh*kw*cin)}
 }
 
+// Repack packs new weights and bias of c's shape into c's storage.
+func (c *Conv) Repack(w []float32, bias []float32) { c.g.Repack(w, bias) }
+
 // ScratchSize returns how many floats of scratch Run needs for an output
 // width of outW (per calling thread): room to gather the windows of one
 // output row.

@@ -30,7 +30,20 @@ func PackDW3x3(w []float32, bias []float32, c int) *DW3x3 {
 		panic(fmt.Sprintf("kernels: PackDW3x3: c=%d with %d weights and %d biases", c, len(w), len(bias)))
 	}
 	nb := (c + dwBlock - 1) / dwBlock
-	d := &DW3x3{C: c, packed: alignedFloats(nb * 10 * dwBlock), taps: append([]float32(nil), w...), bias: make([]float32, c)}
+	d := &DW3x3{C: c, packed: alignedFloats(nb * 10 * dwBlock), taps: make([]float32, 9*c), bias: make([]float32, c)}
+	d.Repack(w, bias)
+	return d
+}
+
+// Repack packs new weights and bias of d's shape into d's storage. It panics if the lengths do not
+// match.
+func (d *DW3x3) Repack(w []float32, bias []float32) {
+	c := d.C
+	if len(w) != 9*c || (bias != nil && len(bias) != c) {
+		panic(fmt.Sprintf("kernels: DW3x3.Repack: c=%d with %d weights and %d biases", c, len(w), len(bias)))
+	}
+	copy(d.taps, w)
+	clear(d.bias)
 	copy(d.bias, bias)
 	for ch := 0; ch < c; ch++ {
 		blk := d.packed[ch/dwBlock*10*dwBlock:]
@@ -39,7 +52,6 @@ func PackDW3x3(w []float32, bias []float32, c int) *DW3x3 {
 			blk[(1+t)*dwBlock+ch%dwBlock] = w[t*c+ch]
 		}
 	}
-	return d
 }
 
 // Run computes output rows [oy0, oy1) of one NHWC image:

@@ -29,14 +29,26 @@ func PackGEMM(w []float32, bias []float32, n, k int) *GEMM {
 	}
 	np := (n + panel - 1) / panel
 	g := &GEMM{N: n, K: k, w: alignedFloats(np * k * panel), bias: alignedFloats(np * panel)}
+	g.Repack(w, bias)
+	return g
+}
+
+// Repack packs new weights and bias of g's shape into g's storage (training changes the weights every
+// step). It panics if the lengths do not match.
+func (g *GEMM) Repack(w []float32, bias []float32) {
+	n, k := g.N, g.K
+	if len(w) != n*k || (bias != nil && len(bias) != n) {
+		panic(fmt.Sprintf("kernels: GEMM.Repack: n=%d k=%d with %d weights and %d biases", n, k, len(w), len(bias)))
+	}
 	for o := 0; o < n; o++ {
 		p, j := o/panel, o%panel
-		for i := 0; i < k; i++ {
-			g.w[p*k*panel+i*panel+j] = w[o*k+i]
+		dst := g.w[p*k*panel+j:]
+		for i, v := range w[o*k : (o+1)*k] {
+			dst[i*panel] = v
 		}
 	}
+	clear(g.bias)
 	copy(g.bias, bias)
-	return g
 }
 
 // Run computes rows [r0, r1) of the layer:

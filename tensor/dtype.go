@@ -11,6 +11,7 @@ const (
 	Uint8
 	Int8
 	Int32
+	Float64 // the float64 reference path (gradient checks)
 )
 
 // String returns the lower-case name of d, as TFLite and NumPy spell it ("float32", "uint8", ...).
@@ -24,6 +25,8 @@ func (d DType) String() string {
 		return "int8"
 	case Int32:
 		return "int32"
+	case Float64:
+		return "float64"
 	}
 	return fmt.Sprintf("dtype(%d)", uint8(d))
 }
@@ -35,9 +38,14 @@ func (d DType) Size() int {
 		return 4
 	case Uint8, Int8:
 		return 1
+	case Float64:
+		return 8
 	}
 	return 0
 }
 
 // Quantized reports whether d holds 8-bit codes that stand for real numbers through a Quant.
 func (d DType) Quantized() bool { return d == Uint8 || d == Int8 }
+
+// Float reports whether d holds real numbers directly (float32 or float64).
+func (d DType) Float() bool { return d == Float32 || d == Float64 }

@@ -16,6 +16,7 @@ type Tensor struct {
 	U8  []uint8
 	I8  []int8
 	I32 []int32
+	F64 []float64
 }
 
 // New allocates a zeroed tensor of the given type and shape, refusing invalid or oversized shapes.
@@ -34,6 +35,8 @@ func New(dt DType, shape Shape) (*Tensor, error) {
 		t.I8 = make([]int8, n)
 	case Int32:
 		t.I32 = make([]int32, n)
+	case Float64:
+		t.F64 = make([]float64, n)
 	default:
 		return nil, fmt.Errorf("tensor: unsupported element type %v", dt)
 	}
@@ -63,6 +66,8 @@ func (t *Tensor) Len() int {
 		return len(t.I8)
 	case Int32:
 		return len(t.I32)
+	case Float64:
+		return len(t.F64)
 	}
 	return 0
 }
@@ -75,6 +80,8 @@ func (t *Tensor) Float(i int) float64 {
 		return float64(t.F32[i])
 	case Int32:
 		return float64(t.I32[i])
+	case Float64:
+		return t.F64[i]
 	}
 	var q int32
 	if t.DType == Uint8 {
@@ -114,6 +121,8 @@ func (t *Tensor) Slice(i, j int) *Tensor {
 		v.I8 = t.I8[a:b]
 	case Int32:
 		v.I32 = t.I32[a:b]
+	case Float64:
+		v.F64 = t.F64[a:b]
 	}
 	return v
 }
@@ -130,6 +139,21 @@ func (t *Tensor) CopyFrom(src *Tensor) error {
 	copy(t.U8, src.U8)
 	copy(t.I8, src.I8)
 	copy(t.I32, src.I32)
+	copy(t.F64, src.F64)
+	return nil
+}
+
+// CopyData copies the elements of src into t, which must have the same type and element count (the
+// shapes may differ: a reshape).
+func (t *Tensor) CopyData(src *Tensor) error {
+	if t.DType != src.DType || t.Len() != src.Len() {
+		return fmt.Errorf("tensor: cannot copy %v %v into %v %v", src.DType, src.Shape, t.DType, t.Shape)
+	}
+	copy(t.F32, src.F32)
+	copy(t.U8, src.U8)
+	copy(t.I8, src.I8)
+	copy(t.I32, src.I32)
+	copy(t.F64, src.F64)
 	return nil
 }
 

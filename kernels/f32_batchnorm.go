@@ -1,10 +1,13 @@
-package train
+package kernels
+
+// The training kernels of batch normalisation and clamps. Their reference twins are
+// ref.BatchNormTrainForward, ref.BatchNormTrainBackward and ref.ClampBackward.
 
 import "math"
 
-// channelSums sets s1[k] = Σ_r x[r,k] for channels [c0, c1) of rows×c values, in float64 with rows
+// ChannelSums sets s1[k] = Σ_r x[r,k] for channels [c0, c1) of rows×c values, in float64 with rows
 // summed in order.
-func channelSums(x []float32, rows, c, c0, c1 int, s1 []float64) {
+func ChannelSums(x []float32, rows, c, c0, c1 int, s1 []float64) {
 	a := s1[c0:c1]
 	clear(a)
 	for r := 0; r < rows; r++ {
@@ -14,10 +17,10 @@ func channelSums(x []float32, rows, c, c0, c1 int, s1 []float64) {
 	}
 }
 
-// channelMoments computes in one pass, for channels [c0, c1), the sums of x − s and (x − s)² over the
+// ChannelMoments computes in one pass, for channels [c0, c1), the sums of x − s and (x − s)² over the
 // rows, in float64, where the shift s[k] = x[0,k] keeps the variance E[(x−s)²] − E[x−s]² free of
 // cancellation for data far from zero.
-func channelMoments(x []float32, rows, c, c0, c1 int, shift, s1, s2 []float64) {
+func ChannelMoments(x []float32, rows, c, c0, c1 int, shift, s1, s2 []float64) {
 	for k := c0; k < c1; k++ {
 		shift[k], s1[k], s2[k] = float64(x[k]), 0, 0
 	}
@@ -31,9 +34,9 @@ func channelMoments(x []float32, rows, c, c0, c1 int, shift, s1, s2 []float64) {
 	}
 }
 
-// affine sets y[r,k] = x[r,k]·scale[k] + shift[k] for rows [r0, r1) of c channels, clamped to
+// Affine sets y[r,k] = x[r,k]·scale[k] + shift[k] for rows [r0, r1) of c channels, clamped to
 // [lo, hi] when clamp is set (a fused activation).
-func affine(y, x []float32, c int, scale, shift []float32, clamp bool, lo, hi float32, r0, r1 int) {
+func Affine(y, x []float32, c int, scale, shift []float32, clamp bool, lo, hi float32, r0, r1 int) {
 	scale, shift = scale[:c], shift[:c]
 	for r := r0; r < r1; r++ {
 		xr, yr := x[r*c:(r+1)*c], y[r*c:(r+1)*c]
@@ -49,12 +52,12 @@ func affine(y, x []float32, c int, scale, shift []float32, clamp bool, lo, hi fl
 	}
 }
 
-// normGradSums computes, for channels [c0, c1), sb[k] = Σ_r g[r,k] and sg[k] = Σ_r g[r,k]·x̂[r,k]
+// NormGradSums computes, for channels [c0, c1), sb[k] = Σ_r g[r,k] and sg[k] = Σ_r g[r,k]·x̂[r,k]
 // with x̂ = (x − mean)·inv, in float64. g is dy, or, with a fused activation whose outputs are z (z not
 // nil), dy where lo < z < hi and 0 elsewhere, which is then stored back into dy. Rows are taken four at
 // a time, their terms added in float64 in row order before joining the sums: the same arithmetic
 // whatever the split of channels.
-func normGradSums(x, dy, z []float32, lo, hi float32, rows, c, c0, c1 int, mean, inv []float32, sb, sg []float64) {
+func NormGradSums(x, dy, z []float32, lo, hi float32, rows, c, c0, c1 int, mean, inv []float32, sb, sg []float64) {
 	for k := c0; k < c1; k++ {
 		sb[k], sg[k] = 0, 0
 	}
@@ -62,7 +65,7 @@ func normGradSums(x, dy, z []float32, lo, hi float32, rows, c, c0, c1 int, mean,
 	b, g, m, iv := sb[c0:c1], sg[c0:c1], mean[c0:c1:c1], inv[c0:c1:c1]
 	if z != nil {
 		for r := 0; r < rows; r++ {
-			maskClamped(dy[r*c+c0:r*c+c1], z[r*c+c0:r*c+c1], lo, hi)
+			MaskClamped(dy[r*c+c0:r*c+c1], z[r*c+c0:r*c+c1], lo, hi)
 		}
 	}
 	r := 0
@@ -85,11 +88,11 @@ func normGradSums(x, dy, z []float32, lo, hi float32, rows, c, c0, c1 int, mean,
 	}
 }
 
-// maskClamped zeroes d[i] wherever z[i], an output of a clamp to [lo, hi], was clamped (z = lo or
+// MaskClamped zeroes d[i] wherever z[i], an output of a clamp to [lo, hi], was clamped (z = lo or
 // z = hi), without branches: the product p = (z − lo)·(hi − z) (or z − lo alone when hi is infinite) is
 // positive exactly inside the interval, and the sign of p − the smallest float, read from its bits,
 // gives a mask. Mispredicted branches made this the slowest loop of a training step.
-func maskClamped(d, z []float32, lo, hi float32) {
+func MaskClamped(d, z []float32, lo, hi float32) {
 	d = d[:len(z)]
 	inf := math.IsInf(float64(hi), 1)
 	for i, v := range z {
@@ -102,11 +105,11 @@ func maskClamped(d, z []float32, lo, hi float32) {
 	}
 }
 
-// normBackward sets, for rows [r0, r1), dx = a·g + b·x + cc per channel, g being the (masked) output
-// gradient left in dy by normGradSums: the training-mode batch norm input gradient
-// γ·inv/M·(M·g − Σg − x̂·Σg·x̂) rewritten as a per-channel affine map of g and x (b = cc = 0 with fixed
+// NormBackward sets, for rows [r0, r1), dx = a·g + b·x + cc per channel, g being the (masked) output
+// gradient left in dy by NormGradSums: the training-mode batch norm input gradient
+// γ·inv/M·(M·g − Σg − x̂·Σg·x̂) rewritten as a per-channel Affine map of g and x (b = cc = 0 with fixed
 // statistics).
-func normBackward(dx, dy, x []float32, c int, a, b, cc []float32, r0, r1 int) {
+func NormBackward(dx, dy, x []float32, c int, a, b, cc []float32, r0, r1 int) {
 	a, b, cc = a[:c], b[:c], cc[:c]
 	for r := r0; r < r1; r++ {
 		xr, dr, o := x[r*c:(r+1)*c], dy[r*c:(r+1)*c], dx[r*c:(r+1)*c]
@@ -116,17 +119,17 @@ func normBackward(dx, dy, x []float32, c int, a, b, cc []float32, r0, r1 int) {
 	}
 }
 
-// clampForward sets y = min(max(x, lo), hi) for elements [i0, i1).
-func clampForward(y, x []float32, lo, hi float32, i0, i1 int) {
+// ClampForward sets y = min(max(x, lo), hi) for elements [i0, i1).
+func ClampForward(y, x []float32, lo, hi float32, i0, i1 int) {
 	yr := y[i0:i1]
 	for i, v := range x[i0:i1] {
 		yr[i] = min(max(v, lo), hi)
 	}
 }
 
-// clampBackward sets dx = dy where lo < v < hi and 0 elsewhere, for elements [i0, i1), v being the
+// ClampBackward sets dx = dy where lo < v < hi and 0 elsewhere, for elements [i0, i1), v being the
 // clamp's input or output (they agree on where the gradient passes).
-func clampBackward(dx, dy, v []float32, lo, hi float32, i0, i1 int) {
+func ClampBackward(dx, dy, v []float32, lo, hi float32, i0, i1 int) {
 	d, o := dy[i0:i1], dx[i0:i1]
 	for i, x := range v[i0:i1] {
 		if x > lo && x < hi {
@@ -137,5 +140,5 @@ func clampBackward(dx, dy, v []float32, lo, hi float32, i0, i1 int) {
 	}
 }
 
-// invStd returns 1/√(v+ε) in float64 rounded to float32.
-func invStd(v float64, eps float32) float32 { return float32(1 / math.Sqrt(v+float64(eps))) }
+// InvStd returns 1/√(v+ε) in float64 rounded to float32.
+func InvStd(v float64, eps float32) float32 { return float32(1 / math.Sqrt(v+float64(eps))) }
