@@ -22,12 +22,12 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/mobilenet-go/mobilenet/formats/checkpoint"
 	"github.com/mobilenet-go/mobilenet/formats/tflite"
 	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/internal/assets"
 	"github.com/mobilenet-go/mobilenet/kernels/qref"
 	"github.com/mobilenet-go/mobilenet/tensor"
-	"github.com/mobilenet-go/mobilenet/train"
 	"github.com/mobilenet-go/mobilenet/vision"
 )
 
@@ -92,15 +92,18 @@ type Prediction struct {
 	Score float64 `json:"score"`
 }
 
-// Load reads a model file: a .tflite model, or a checkpoint written by training (.safetensors), whose
-// labels it carries.
+// Load reads a model file: a .tflite model, or a checkpoint (.safetensors, see formats/checkpoint) of
+// any builder's network, training checkpoints included, whose labels it carries.
 func Load(path string, opts ...Option) (*Model, error) {
 	if strings.HasSuffix(path, ".safetensors") {
-		ck, err := train.LoadCheckpoint(path)
+		ck, err := checkpoint.Load(path, checkpoint.MaxBytes, checkpoint.OptimizerPrefix)
 		if err != nil {
 			return nil, err
 		}
-		return newModel(filenameBase(path), graph.Fold(ck.Graph), nil, append([]Option{WithLabels(ck.State.Labels)}, opts...))
+		if ck.Labels != nil {
+			opts = append([]Option{WithLabels(ck.Labels)}, opts...)
+		}
+		return newModel(filenameBase(path), graph.Fold(ck.Graph), nil, opts)
 	}
 	m, err := tflite.ReadFile(path)
 	if err != nil {

@@ -1,7 +1,6 @@
 package graph
 
 import (
-
 	"github.com/mobilenet-go/mobilenet/kernels"
 	"github.com/mobilenet-go/mobilenet/tensor"
 )

@@ -1,7 +1,6 @@
 package graph
 
 import (
-
 	"github.com/mobilenet-go/mobilenet/kernels/q8"
 	"github.com/mobilenet-go/mobilenet/kernels/qref"
 	"github.com/mobilenet-go/mobilenet/tensor"

@@ -61,11 +61,11 @@ type Target struct {
 // lossSlot is a loss of a compiled program with its buffers.
 type lossSlot struct {
 	Loss
-	x, dx   *tensor.Tensor // the value and its gradient (nil when no gradient is needed)
-	depth   int            // row length of SoftmaxCrossEntropy
-	rows    int
-	target  Target
-	t64, w64 []float64     // float64 programs: the target and weights converted
+	x, dx    *tensor.Tensor // the value and its gradient (nil when no gradient is needed)
+	depth    int            // row length of SoftmaxCrossEntropy
+	rows     int
+	target   Target
+	t64, w64 []float64      // float64 programs: the target and weights converted
 	add      *tensor.Tensor // another loss reads the same value first: this one's gradient, added to it
 }
 

@@ -232,8 +232,10 @@ func (p *Program) run(inputs []*tensor.Tensor, times []time.Duration) (res []*te
 		if times != nil {
 			times[ni] += time.Since(start)
 		}
-		for _, o := range p.observe[ni] {
-			o.fn(o.id, p.tensors[o.id])
+		if p.observe != nil {
+			for _, o := range p.observe[ni] {
+				o.fn(o.id, p.tensors[o.id])
+			}
 		}
 	}
 	return p.results, nil

@@ -108,20 +108,20 @@ type Param struct {
 // TrainProgram is a graph compiled for training at one batch size: every activation kept for the
 // backward pass, a gradient buffer for every value on a path from a trained parameter to a loss.
 type TrainProgram struct {
-	g       *Graph
-	batch   int
-	vals    []*Value
-	acts    []*tensor.Tensor // per value: its tensor (constants: their data)
-	grads   []*tensor.Tensor // per value: its gradient, where one is needed
-	kernels []TrainKernel    // per node; nil for a node fused into its producer
-	ins     [][]*tensor.Tensor
-	outs    [][]*tensor.Tensor
-	dOuts   [][]*tensor.Tensor // per node: its outputs' gradients (zeros where an output has none)
-	dIns    [][]*tensor.Tensor // per node: where Backward writes each input's gradient, or nil
-	adds    [][]accumulate     // per node: scratch gradients to add into their value's after Backward
-	runBack []bool             // per node: whether its backward runs
-	params  []*Param
-	losses  []*lossSlot
+	g          *Graph
+	batch      int
+	vals       []*Value
+	acts       []*tensor.Tensor // per value: its tensor (constants: their data)
+	grads      []*tensor.Tensor // per value: its gradient, where one is needed
+	kernels    []TrainKernel    // per node; nil for a node fused into its producer
+	ins        [][]*tensor.Tensor
+	outs       [][]*tensor.Tensor
+	dOuts      [][]*tensor.Tensor // per node: its outputs' gradients (zeros where an output has none)
+	dIns       [][]*tensor.Tensor // per node: where Backward writes each input's gradient, or nil
+	adds       [][]accumulate     // per node: scratch gradients to add into their value's after Backward
+	runBack    []bool             // per node: whether its backward runs
+	params     []*Param
+	losses     []*lossSlot
 	observe    [][]observer // per node: the values it computes that callers observe
 	computedBy []int        // per value: the node whose kernel fills its storage (−1: none)
 	fused      map[int]bool // values an activation was fused into: their storage holds the activated values

@@ -38,7 +38,9 @@ type partGroup struct {
 func (ps *partGroup) run(fn func(int), p int) {
 	defer func() {
 		if r := recover(); r != nil {
-			ps.panicked.CompareAndSwap(nil, &r)
+			saved := new(any) // allocated only when a part panics
+			*saved = r
+			ps.panicked.CompareAndSwap(nil, saved)
 		}
 		ps.n.Add(-1)
 	}()

@@ -3,26 +3,25 @@ package train
 import (
 	"encoding/json"
 	"fmt"
-	"io"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/mobilenet-go/mobilenet/formats/checkpoint"
 	"github.com/mobilenet-go/mobilenet/formats/safetensors"
 	"github.com/mobilenet-go/mobilenet/graph"
-	"github.com/mobilenet-go/mobilenet/internal/atomicfile"
 	"github.com/mobilenet-go/mobilenet/models/mobilenetv1"
-	"github.com/mobilenet-go/mobilenet/tensor"
 )
 
 // MaxCheckpointBytes bounds the size of a checkpoint LoadCheckpoint reads (2 GiB).
-const MaxCheckpointBytes = 2 << 30
+const MaxCheckpointBytes = checkpoint.MaxBytes
 
 // optimizerPrefix starts the names of the optimizer's state tensors in a checkpoint.
-const optimizerPrefix = "optimizer/"
+const optimizerPrefix = checkpoint.OptimizerPrefix
 
-// Architecture is the architecture name checkpoints record.
-const Architecture = "mobilenet_v1"
+// Architecture is the builder training checkpoints record: training builds MobileNet V1 only.
+const Architecture = checkpoint.MobileNetV1
 
 // State says where a run stands: what a checkpoint records besides tensors, in its metadata. The data
 // order and the augmentations are drawn from the seed, the epoch and the position in the epoch
@@ -42,19 +41,12 @@ type State struct {
 	EpochSeen    int
 }
 
-// metadata flattens s into the checkpoint's string map.
+// metadata flattens s's training state into checkpoint metadata; the network's configuration goes in
+// the checkpoint's builder and config keys (see formats/checkpoint).
 func (s *State) metadata() map[string]string {
 	labels, _ := json.Marshal(s.Labels)
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	return map[string]string{
-		"format":        "mobilenet-go-checkpoint-1",
-		"architecture":  Architecture,
-		"alpha":         f(s.Model.Alpha),
-		"resolution":    strconv.Itoa(s.Model.Resolution),
-		"channels":      strconv.Itoa(s.Model.Channels),
-		"classes":       strconv.Itoa(s.Model.Classes),
-		"full_conv":     strconv.FormatBool(s.Model.FullConv),
-		"min_depth":     strconv.Itoa(s.Model.MinDepth),
 		"labels":        string(labels),
 		"epoch":         strconv.Itoa(s.Epoch),
 		"step":          strconv.Itoa(s.Step),
@@ -69,12 +61,26 @@ func (s *State) metadata() map[string]string {
 	}
 }
 
-// parseState reads a State back from checkpoint metadata.
-func parseState(md map[string]string) (*State, error) {
-	if md["architecture"] != Architecture {
-		return nil, fmt.Errorf("train: checkpoint architecture %q, want %q", md["architecture"], Architecture)
+// shortValue quotes a metadata value for a message, shortened to keep the message to one line.
+func shortValue(v string) string {
+	if len(v) > 64 {
+		return strconv.Quote(v[:64]) + "…"
 	}
-	s := &State{Optimizer: md["optimizer"]}
+	return strconv.Quote(v)
+}
+
+// parseState reads the training state back from a loaded checkpoint: the network's configuration from
+// its config, the run's position from its metadata. Each key must be present and hold a number in
+// range; the error names the first that does not.
+func parseState(f *checkpoint.File) (*State, error) {
+	if f.Builder != Architecture {
+		return nil, fmt.Errorf("train: resuming a %s checkpoint is not supported (training builds %s)", f.Builder, Architecture)
+	}
+	s := &State{Labels: f.Labels}
+	if err := json.Unmarshal(f.Config, &s.Model); err != nil {
+		return nil, fmt.Errorf("train: checkpoint config: %v", err)
+	}
+	md := f.Metadata
 	var err error
 	get := func(key string, parse func(string) error) {
 		if err != nil {
@@ -86,85 +92,86 @@ func parseState(md map[string]string) (*State, error) {
 			return
 		}
 		if e := parse(v); e != nil {
-			err = fmt.Errorf("train: checkpoint metadata %q = %q: %v", key, v, e)
+			err = fmt.Errorf("train: checkpoint metadata %q = %s: %v", key, shortValue(v), e)
 		}
 	}
-	atoi := func(dst *int) func(string) error {
-		return func(v string) (e error) { *dst, e = strconv.Atoi(v); return }
+	count := func(dst *int, least int) func(string) error {
+		return func(v string) error {
+			n, e := strconv.Atoi(v)
+			if e != nil || n < least {
+				return fmt.Errorf("want a whole number, at least %d", least)
+			}
+			*dst = n
+			return nil
+		}
 	}
-	get("alpha", func(v string) (e error) { s.Model.Alpha, e = strconv.ParseFloat(v, 64); return })
-	get("resolution", atoi(&s.Model.Resolution))
-	get("channels", atoi(&s.Model.Channels))
-	get("classes", atoi(&s.Model.Classes))
-	get("full_conv", func(v string) (e error) { s.Model.FullConv, e = strconv.ParseBool(v); return })
-	get("min_depth", atoi(&s.Model.MinDepth))
-	get("labels", func(v string) error { return json.Unmarshal([]byte(v), &s.Labels) })
-	get("epoch", atoi(&s.Epoch))
-	get("step", atoi(&s.Step))
-	get("global_step", func(v string) (e error) { s.GlobalStep, e = strconv.ParseInt(v, 10, 64); return })
-	get("seed", func(v string) (e error) { s.Seed, e = strconv.ParseUint(v, 10, 64); return })
-	get("batch", atoi(&s.Batch))
-	get("epoch_loss", func(v string) (e error) { s.EpochLoss, e = strconv.ParseFloat(v, 64); return })
-	get("epoch_correct", atoi(&s.EpochCorrect))
-	get("epoch_seen", atoi(&s.EpochSeen))
+	get("labels", func(string) error { return nil }) // parsed by formats/checkpoint, but training needs them
+	get("epoch", count(&s.Epoch, 0))
+	get("step", count(&s.Step, 0))
+	get("global_step", func(v string) error {
+		n, e := strconv.ParseInt(v, 10, 64)
+		if e != nil || n < 0 {
+			return fmt.Errorf("want a whole number, at least 0")
+		}
+		s.GlobalStep = n
+		return nil
+	})
+	get("seed", func(v string) (e error) {
+		if s.Seed, e = strconv.ParseUint(v, 10, 64); e != nil {
+			return fmt.Errorf("want a whole number from 0 to %d", uint64(math.MaxUint64))
+		}
+		return nil
+	})
+	get("batch", count(&s.Batch, 1))
+	get("optimizer", func(v string) error {
+		if !json.Valid([]byte(v)) || !strings.HasPrefix(strings.TrimSpace(v), "{") {
+			return fmt.Errorf("want a JSON object")
+		}
+		s.Optimizer = v
+		return nil
+	})
+	get("epoch_loss", func(v string) error {
+		x, e := strconv.ParseFloat(v, 64)
+		if e != nil || !(x >= 0) || math.IsInf(x, 1) {
+			return fmt.Errorf("want a finite number, at least 0")
+		}
+		s.EpochLoss = x
+		return nil
+	})
+	get("epoch_seen", count(&s.EpochSeen, 0))
+	get("epoch_correct", func(v string) error {
+		if e := count(&s.EpochCorrect, 0)(v); e != nil {
+			return e
+		}
+		if s.EpochCorrect > s.EpochSeen {
+			return fmt.Errorf("more than the %d images seen", s.EpochSeen)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	switch {
-	case len(s.Labels) != s.Model.Classes:
-		return nil, fmt.Errorf("train: checkpoint has %d labels for %d classes", len(s.Labels), s.Model.Classes)
-	case s.Epoch < 0 || s.Step < 0 || s.GlobalStep < 0 || s.Batch < 0:
-		return nil, fmt.Errorf("train: checkpoint position (epoch %d, step %d, batch %d) is negative", s.Epoch, s.Step, s.Batch)
 	}
 	return s, nil
 }
 
 // SaveCheckpoint writes g's constants (weights, batch norm parameters and moving statistics), the
 // optimizer state tensors (named "optimizer/<parameter>/<slot>"; nil for none) and s to path as a
-// safetensors file, atomically: a temporary file, synced, then renamed.
+// safetensors file of format mobilenet-go-checkpoint-2 (builder mobilenet_v1, config s.Model),
+// atomically: a temporary file, synced, then renamed.
 func SaveCheckpoint(path string, g *graph.Graph, s *State, opt map[string][]float32) error {
-	var ts []safetensors.Tensor
-	for _, v := range g.Values {
-		if !v.Const() {
-			continue
-		}
-		if v.Data.DType != tensor.Float32 {
-			return fmt.Errorf("train: constant %q is %v; checkpoints hold float32", v.Name, v.Data.DType)
-		}
-		ts = append(ts, safetensors.FromFloat32(v.Name, v.Shape, v.Data.F32))
-	}
 	names := make([]string, 0, len(opt))
 	for k := range opt {
 		names = append(names, k)
 	}
 	sort.Strings(names)
+	extra := make([]safetensors.Tensor, 0, len(names))
 	for _, k := range names {
-		ts = append(ts, safetensors.FromFloat32(optimizerPrefix+k, []int{len(opt[k])}, opt[k]))
+		extra = append(extra, safetensors.FromFloat32(optimizerPrefix+k, []int{len(opt[k])}, opt[k]))
 	}
-	return atomicfile.Write(path, func(w io.Writer) error { return safetensors.Write(w, ts, s.metadata()) })
-}
-
-// modelFloats returns the number of float32 constants mobilenetv1.Build allocates for c: every
-// convolution's weights, four batch norm vectors per convolution of the body, and the classifier's
-// weights and biases.
-func modelFloats(c mobilenetv1.Config) (int64, error) {
-	c, err := c.WithDefaults()
-	if err != nil {
-		return 0, err
+	if err := checkpoint.Save(path, g, Architecture, s.Model, s.metadata(), extra); err != nil {
+		return fmt.Errorf("train: %w", err)
 	}
-	depth := func(d int) int64 { return int64(max(int(float64(d)*c.Alpha), c.MinDepth)) }
-	cin := depth(mobilenetv1.FirstDepth)
-	n := 9*int64(c.Channels)*cin + 4*cin
-	for _, b := range mobilenetv1.Blocks {
-		d := depth(b.Depth)
-		if c.FullConv {
-			n += 9*cin*d + 4*d
-		} else {
-			n += 9*cin + 4*cin + cin*d + 4*d
-		}
-		cin = d
-	}
-	return n + int64(c.Classes)*(cin+1), nil
+	return nil
 }
 
 // Checkpoint is a checkpoint read back: the network (training form), where the run stood, and the
@@ -175,69 +182,27 @@ type Checkpoint struct {
 	Optimizer map[string][]float32
 }
 
-// LoadCheckpoint reads a checkpoint written by SaveCheckpoint: it builds the recorded architecture and
-// fills every constant from the file, whose shapes must match; a missing or unknown tensor is an error.
+// LoadCheckpoint reads a checkpoint written by SaveCheckpoint (or a mobilenet-go-checkpoint-1 file of
+// earlier versions) through formats/checkpoint: it rebuilds the recorded network and fills every
+// constant from the file, whose shapes must match; a missing or unknown tensor is an error. A
+// checkpoint of a builder other than mobilenet_v1, or without the training state, is refused.
 func LoadCheckpoint(path string) (*Checkpoint, error) {
-	f, err := safetensors.ReadFile(path, MaxCheckpointBytes)
+	f, err := checkpoint.Load(path, MaxCheckpointBytes, optimizerPrefix)
 	if err != nil {
 		return nil, err
 	}
-	s, err := parseState(f.Metadata)
+	s, err := parseState(f)
 	if err != nil {
 		return nil, fmt.Errorf("%v (%s)", err, path)
 	}
-	// Build allocates the architecture's weights: refuse an architecture larger than the file before.
-	var held int64
-	for _, t := range f.Tensors {
-		if !strings.HasPrefix(t.Name, optimizerPrefix) {
-			held += int64(len(t.Data)) / 4
-		}
-	}
-	need, err := modelFloats(s.Model)
-	if err != nil {
-		return nil, fmt.Errorf("train: %s: %v", path, err)
-	}
-	if need > held {
-		return nil, fmt.Errorf("train: %s: %s needs %d weights, the file holds %d", path, s.Model.Name(), need, held)
-	}
-	g, err := mobilenetv1.Build(s.Model)
-	if err != nil {
-		return nil, fmt.Errorf("train: %s: %v", path, err)
-	}
-	consts := map[string]*graph.Value{}
-	for _, v := range g.Values {
-		if v.Const() {
-			consts[v.Name] = v
-		}
-	}
-	ck := &Checkpoint{Graph: g, State: s, Optimizer: map[string][]float32{}}
-	filled := 0
-	for i := range f.Tensors {
-		t := &f.Tensors[i]
+	ck := &Checkpoint{Graph: f.Graph, State: s, Optimizer: map[string][]float32{}}
+	for i := range f.Extra {
+		t := &f.Extra[i]
 		vals, err := t.Float32()
 		if err != nil {
-			return nil, fmt.Errorf("%v (%s)", err, path)
+			return nil, fmt.Errorf("train: %v (%s)", err, path)
 		}
-		if name, ok := strings.CutPrefix(t.Name, optimizerPrefix); ok {
-			ck.Optimizer[name] = vals
-			continue
-		}
-		v := consts[t.Name]
-		if v == nil {
-			return nil, fmt.Errorf("train: %s: tensor %q is not part of %s", path, t.Name, g.Name)
-		}
-		if !v.Shape.Equal(tensor.Shape(t.Shape)) {
-			return nil, fmt.Errorf("train: %s: tensor %q has shape %v, the network wants %v", path, t.Name, t.Shape, v.Shape)
-		}
-		copy(v.Data.F32, vals)
-		filled++
-	}
-	if filled != len(consts) {
-		for name := range consts {
-			if f.Get(name) == nil {
-				return nil, fmt.Errorf("train: %s: tensor %q is missing", path, name)
-			}
-		}
+		ck.Optimizer[strings.TrimPrefix(t.Name, optimizerPrefix)] = vals
 	}
 	return ck, nil
 }

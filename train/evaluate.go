@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/mobilenet-go/mobilenet/graph"
+	"github.com/mobilenet-go/mobilenet/kernels/ref"
+	"github.com/mobilenet-go/mobilenet/tensor"
 	"github.com/mobilenet-go/mobilenet/train/data"
 )
 
@@ -27,38 +29,65 @@ type EvalOptions struct {
 
 // Evaluate runs g (a network in training form, batch norm using its moving statistics) over ds and
 // returns its loss, accuracy, per-class accuracy and confusion matrix. The network's class count must
-// equal the dataset's.
+// equal the dataset's. It runs the inference kernels, as classify does.
 func Evaluate(ctx context.Context, g *graph.Graph, ds data.Dataset, opt EvalOptions) (*Metrics, error) {
 	if opt.Batch <= 0 {
 		opt.Batch = 100
 	}
-	tp, err := newTape(g, tapeOptions{batch: opt.Batch, threads: opt.Threads, trainable: func(*graph.Node) bool { return false }})
+	ev, err := newEvaluator(g, ds, opt.Batch, max(opt.Threads, 1), opt.Resize)
 	if err != nil {
 		return nil, err
 	}
-	ld, err := evalLoader(tp, ds, opt.Batch, opt.Resize)
-	if err != nil {
-		return nil, err
-	}
-	return tp.evaluate(ctx, ld)
+	return ev.run(ctx, g)
 }
 
-// evalLoader returns a loader giving ds in order, unaugmented, fitted to the tape's input.
-func evalLoader(tp *tape, ds data.Dataset, batch int, resize bool) (*data.Loader, error) {
-	in := tp.input.shape
+// evaluator runs a classifier's inference program over a labelled set.
+type evaluator struct {
+	ld      *data.Loader
+	batch   int
+	threads int
+	input   int
+	logits  int
+	classes int
+}
+
+// newEvaluator prepares the evaluation of g on ds, in order, unaugmented, fitted to g's input.
+func newEvaluator(g *graph.Graph, ds data.Dataset, batch, threads int, resize bool) (*evaluator, error) {
+	input, logits, err := logitsOf(g)
+	if err != nil {
+		return nil, err
+	}
+	in := g.Values[input].Shape
 	info := ds.Info()
 	if info.C != in[3] {
 		return nil, fmt.Errorf("train: the images have %d channels, the network takes %d", info.C, in[3])
 	}
-	if len(info.Classes) != tp.logits.per {
-		return nil, fmt.Errorf("train: the dataset has %d classes, the network %d", len(info.Classes), tp.logits.per)
+	classes := g.Values[logits].Shape[1]
+	if len(info.Classes) != classes {
+		return nil, fmt.Errorf("train: the dataset has %d classes, the network %d", len(info.Classes), classes)
 	}
-	return data.NewLoader(ds, data.LoaderOptions{H: in[1], W: in[2], Resize: resize, Batch: batch})
+	ld, err := data.NewLoader(ds, data.LoaderOptions{H: in[1], W: in[2], Resize: resize, Batch: batch})
+	if err != nil {
+		return nil, err
+	}
+	return &evaluator{ld: ld, batch: batch, threads: threads, input: input, logits: logits, classes: classes}, nil
 }
 
-// evaluate runs the tape in inference mode over every batch of ld.
-func (t *tape) evaluate(ctx context.Context, ld *data.Loader) (*Metrics, error) {
-	classes := ld.Info().Classes
+// run evaluates g's current weights: it compiles the inference program (the weights are packed then)
+// with the logits as output, and runs it over every batch; a last, partial batch is padded with zeros,
+// which every op treats independently of the real images.
+func (e *evaluator) run(ctx context.Context, g *graph.Graph) (*Metrics, error) {
+	eg := *g
+	eg.Outputs = []int{e.logits}
+	prog, err := graph.Compile(&eg, graph.Options{Batch: e.batch, Threads: e.threads})
+	if err != nil {
+		return nil, err
+	}
+	x, err := tensor.New(tensor.Float32, g.Values[e.input].Shape.WithBatch(e.batch))
+	if err != nil {
+		return nil, err
+	}
+	classes := e.ld.Info().Classes
 	k := len(classes)
 	m := &Metrics{Classes: classes, Confusion: make([][]int, k), PerClass: make([]float64, k)}
 	for i := range m.Confusion {
@@ -67,12 +96,16 @@ func (t *tape) evaluate(ctx context.Context, ld *data.Loader) (*Metrics, error) 
 	var lossSum float64
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	for b := range ld.Epoch(ctx, 0, 0) {
-		t.forward(b.X, b.N, false)
-		l, _ := t.loss(b.Labels, 0, false)
-		lossSum += l * float64(b.N)
-		z := t.logits.act
-		for r, label := range b.Labels {
+	for b := range e.ld.Epoch(ctx, 0, 0) {
+		n := copy(x.F32, b.X[:b.N*(x.Len()/e.batch)])
+		clear(x.F32[n:])
+		out, err := prog.Run(x)
+		if err != nil {
+			return nil, err
+		}
+		z := out[0].F32[:b.N*k]
+		lossSum += ref.SoftmaxCrossEntropy(z, k, b.Labels[:b.N], 0, nil) * float64(b.N)
+		for r, label := range b.Labels[:b.N] {
 			m.Confusion[label][argmax(z[r*k:(r+1)*k])]++
 		}
 		m.N += b.N

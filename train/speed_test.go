@@ -8,12 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/models/mobilenetv1"
 )
 
 // BenchmarkStep times one training step (forward, loss, backward; no optimizer) of MobileNet on
-// 1-channel images, batch 128, with MOBILENET_THREADS workers (default 2), and the plain-Go matrix
-// product when MOBILENET_PUREGO is set. It reports images per second of wall time and per second of
+// 1-channel images, batch 128, with MOBILENET_THREADS workers (default 2), and the reference kernels
+// when MOBILENET_REFERENCE is set. It reports images per second of wall time and per second of
 // the process's CPU time (which does not count time other processes take from a shared machine), and
 // the forward and backward times.
 func BenchmarkStep(b *testing.B) {
@@ -26,12 +27,12 @@ func BenchmarkStep(b *testing.B) {
 			b.Fatal(err)
 		}
 		const batch = 128
-		tp, err := newTape(g, tapeOptions{batch: batch, threads: int(envFloat("MOBILENET_THREADS", 2)), pureGo: os.Getenv("MOBILENET_PUREGO") != "", bnMomentum: 0.99})
+		net, err := newClassifier(g, netOptions{batch: batch, threads: int(envFloat("MOBILENET_THREADS", 2)), reference: os.Getenv("MOBILENET_REFERENCE") != "", bnMomentum: 0.99})
 		if err != nil {
 			b.Fatal(err)
 		}
 		r := rand.New(rand.NewPCG(1, 1))
-		x := randInput(r, batch*c.res*c.res)
+		copy(net.x.F32, randInput(r, batch*c.res*c.res))
 		labels := make([]int, batch)
 		for i := range labels {
 			labels[i] = r.IntN(10)
@@ -41,10 +42,17 @@ func BenchmarkStep(b *testing.B) {
 			c0 := processCPU()
 			for i := 0; i < b.N; i++ {
 				t0 := time.Now()
-				tp.forward(x, batch, true)
-				tp.loss(labels, 0, true)
+				if err := net.prog.Forward(net.x); err != nil {
+					b.Fatal(err)
+				}
+				net.prog.SetTarget(0, graph.Target{Labels: labels})
+				if _, _, err := net.prog.Loss(true); err != nil {
+					b.Fatal(err)
+				}
 				t1 := time.Now()
-				tp.backward()
+				if err := net.prog.Backward(); err != nil {
+					b.Fatal(err)
+				}
 				fwd += t1.Sub(t0)
 				bwd += time.Since(t1)
 			}

@@ -48,11 +48,11 @@ type Config struct {
 	Augment        data.Augment
 
 	Seed    uint64
-	Threads int // workers for the kernels; 0 means 1
-	// PureGo computes matrix products with plain Go instead of the SIMD kernels: about 2.5 times
-	// slower, but the same bits on every machine (the SIMD kernels' results depend on the instruction
-	// set). A run is reproducible on one machine either way.
-	PureGo bool
+	Threads int // parts each kernel is split into on the worker pool; 0 means 1
+	// Reference trains with the reference kernels (plain Go loops, the specification) instead of the
+	// fast ones: many times slower, but the same bits on every machine (the fast kernels' results
+	// depend on the instruction set). A run is reproducible on one machine either way.
+	Reference bool
 
 	Checkpoint      string // written after every epoch, every CheckpointEvery steps and when stopped
 	CheckpointEvery int
@@ -109,11 +109,11 @@ func Run(ctx context.Context, cfg Config, cb Callbacks) (*Result, error) {
 type runner struct {
 	cfg     Config
 	g       *graph.Graph
-	tp      *tape
+	net     *classifier
 	opt     *optim.Optimizer
 	sched   optim.Schedule
 	train   *data.Loader
-	val     *data.Loader
+	val     *evaluator
 	state   State
 	labels  []string
 	perStep int
@@ -200,29 +200,30 @@ func setup(cfg Config) (*runner, error) {
 	if c := trainSet.Info().C; c != in[3] {
 		return nil, fmt.Errorf("train: the images have %d channels, the network takes %d", c, in[3])
 	}
-	var trainable func(*graph.Node) bool
+	var frozen func(*graph.Node) bool
 	if cfg.FreezeBackbone {
 		head := headNode(r.g)
-		trainable = func(n *graph.Node) bool { return n == head }
+		frozen = func(n *graph.Node) bool { return n != head }
 	}
-	tp, err := newTape(r.g, tapeOptions{batch: cfg.Batch, threads: cfg.Threads, pureGo: cfg.PureGo, bnMomentum: float32(cfg.BNMomentum), trainable: trainable})
+	net, err := newClassifier(r.g, netOptions{batch: cfg.Batch, threads: cfg.Threads, reference: cfg.Reference,
+		bnMomentum: cfg.BNMomentum, smoothing: cfg.LabelSmoothing, frozen: frozen})
 	if err != nil {
 		return nil, err
 	}
-	r.tp = tp
+	r.net = net
 	var params []optim.Param
-	for _, p := range tp.params {
+	for _, p := range net.prog.Params() {
 		if !p.Trainable {
 			continue
 		}
 		decay := cfg.NormDecay
 		switch p.Kind {
-		case KindWeights:
+		case graph.ParamWeights:
 			decay = cfg.WeightDecay
-		case KindDepthwise:
+		case graph.ParamDepthwise:
 			decay = cfg.DepthwiseDecay
 		}
-		params = append(params, optim.Param{Name: p.Value.Name, Data: p.Data(), Grad: p.Grad, Decay: decay})
+		params = append(params, optim.Param{Name: p.Value.Name, Data: p.Value.Data.F32, Grad: p.Grad.F32, Decay: decay})
 	}
 	if r.opt, err = optim.New(cfg.Optimizer, params); err != nil {
 		return nil, err
@@ -242,7 +243,7 @@ func setup(cfg Config) (*runner, error) {
 		return nil, err
 	}
 	if valSet != nil {
-		if r.val, err = evalLoader(tp, valSet, cfg.Batch, cfg.Resize); err != nil {
+		if r.val, err = newEvaluator(r.g, valSet, cfg.Batch, max(cfg.Threads, 1), cfg.Resize); err != nil {
 			return nil, err
 		}
 	}
@@ -275,7 +276,6 @@ func (r *runner) save() error {
 func (r *runner) run(ctx context.Context, cb Callbacks) (*Result, error) {
 	res := &Result{Graph: r.g, Labels: r.labels}
 	st := &r.state
-	smoothing := float32(r.cfg.LabelSmoothing)
 	for st.Epoch < r.cfg.Epochs {
 		start := time.Now()
 		var busy time.Duration
@@ -292,9 +292,11 @@ func (r *runner) run(ctx context.Context, cb Callbacks) (*Result, error) {
 			}
 			t0 := time.Now()
 			lr := r.lr(st.GlobalStep)
-			r.tp.forward(b.X, b.N, true)
-			loss, right := r.tp.loss(b.Labels, smoothing, true)
-			r.tp.backward()
+			loss, right, err := r.net.step(b.X, b.Labels[:b.N])
+			if err != nil {
+				cancel()
+				return res, err
+			}
 			r.opt.Step(lr)
 			busy += time.Since(t0)
 			st.Step++
@@ -330,7 +332,7 @@ func (r *runner) run(ctx context.Context, cb Callbacks) (*Result, error) {
 			info.ImagesPerSec = float64(st.EpochSeen-seenAtStart) / busy.Seconds()
 		}
 		if r.val != nil {
-			m, err := r.tp.evaluate(ctx, r.val)
+			m, err := r.val.run(ctx, r.g)
 			if err != nil && ctx.Err() == nil {
 				return res, err
 			}

@@ -11,13 +11,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/mobilenet-go/mobilenet/formats/checkpoint"
 	"github.com/mobilenet-go/mobilenet/formats/tflite"
 	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/internal/atomicfile"
 	"github.com/mobilenet-go/mobilenet/internal/lcg"
 	"github.com/mobilenet-go/mobilenet/models/mobilenetv1"
 	"github.com/mobilenet-go/mobilenet/tensor"
-	"github.com/mobilenet-go/mobilenet/train"
 )
 
 // benchJSON is the --json output of bench.
@@ -75,11 +75,11 @@ func (m modelFlags) graph(fs *flag.FlagSet) (*graph.Graph, string, error) {
 	return graph.Fold(g), cfg.Name(), nil
 }
 
-// loadGraph reads a model file: a .tflite model, or a checkpoint of training (.safetensors, in
+// loadGraph reads a model file: a .tflite model, or a checkpoint of any builder (.safetensors, in
 // training form).
 func loadGraph(path string) (*graph.Graph, error) {
 	if strings.HasSuffix(path, ".safetensors") {
-		ck, err := train.LoadCheckpoint(path)
+		ck, err := checkpoint.Load(path, checkpoint.MaxBytes, checkpoint.OptimizerPrefix)
 		if err != nil {
 			return nil, err
 		}

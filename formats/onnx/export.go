@@ -20,8 +20,7 @@ const Producer = "mobilenet-go"
 // is folded first (graph.Fold), so batch norms and activations that follow a convolution become part
 // of it. The model's inputs and outputs are named like g's, in g's shapes with the batch dimension
 // replaced by the symbolic dimension "N", so one model serves every batch size. Only float32 graphs of
-// the ops Conv2D, DepthwiseConv2D, BatchNorm, Activation, AvgPool2D, GlobalAvgPool, FullyConnected,
-// Reshape and Softmax can be exported; anything else is an error and nothing is written.
+// the ops ExportRefusal accepts can be exported; anything else is an error and nothing is written.
 func Export(w io.Writer, g *graph.Graph) error {
 	if g == nil {
 		return errors.New("onnx: nil graph")
@@ -124,8 +123,8 @@ func encodeGraph(g *graph.Graph) (msg, error) {
 }
 
 // check verifies, before the graph is folded, that every value it refers to exists and is float32,
-// that its inputs are activations with a batch dimension, and that every node's inputs fit its op, with
-// constant weights, biases and batch norm parameters.
+// that its inputs are activations with a batch dimension, that the op table exports every node's op, and
+// that every node's inputs fit its op, with constant weights, biases and batch norm parameters.
 func check(g *graph.Graph) error {
 	if len(g.Inputs) == 0 || len(g.Outputs) == 0 {
 		return fmt.Errorf("onnx: graph %q has %d inputs and %d outputs; it needs at least one of each",
@@ -165,6 +164,9 @@ func check(g *graph.Graph) error {
 			return fmt.Errorf("onnx: node %d has no op", i)
 		}
 		what := fmt.Sprintf("node %d %s", i, n.Name)
+		if err := exportable(n.Op.Type()); err != nil {
+			return fmt.Errorf("onnx: %s: %w", what, err)
+		}
 		in := make([]*graph.Value, len(n.Inputs))
 		for k, id := range n.Inputs {
 			if id == -1 {

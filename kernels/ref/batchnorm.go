@@ -5,10 +5,12 @@ import "math"
 // BatchNorm applies inference-mode batch normalisation over the last (channel) axis of x, in place:
 //
 //	x[.., c] = γ[c] · (x[.., c] − μ[c]) / √(σ²[c] + ε) + β[c]
-func BatchNorm(x []float32, c int, gamma, beta, mean, variance []float32, eps float32) {
+//
+// The reciprocal square root is taken in float64 and rounded to T; the rest is computed in T.
+func BatchNorm[T Float](x []T, c int, gamma, beta, mean, variance []T, eps T) {
 	for i := range x {
 		k := i % c
-		inv := float32(1 / math.Sqrt(float64(variance[k])+float64(eps)))
+		inv := T(1 / math.Sqrt(float64(variance[k])+float64(eps)))
 		x[i] = gamma[k]*(x[i]-mean[k])*inv + beta[k]
 	}
 }

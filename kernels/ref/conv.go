@@ -16,7 +16,7 @@ type ConvParams struct {
 // and taps outside the input are skipped (zero padding). in is NHWC with shape is, w is OHWI
 // [Cout, KH, KW, Cin/G], bias is [Cout] or nil, out is NHWC with shape os. A depthwise convolution with
 // depth multiplier m is the case G = Cin, Cout = Cin·m.
-func Conv2D(in []float32, is [4]int, w []float32, kh, kw int, bias []float32, p ConvParams, out []float32, os [4]int) {
+func Conv2D[T Float](in []T, is [4]int, w []T, kh, kw int, bias []T, p ConvParams, out []T, os [4]int) {
 	n, h, wd, cin := is[0], is[1], is[2], is[3]
 	oh, ow, cout := os[1], os[2], os[3]
 	g := max(p.Groups, 1)
@@ -25,7 +25,7 @@ func Conv2D(in []float32, is [4]int, w []float32, kh, kw int, bias []float32, p 
 		for oy := 0; oy < oh; oy++ {
 			for ox := 0; ox < ow; ox++ {
 				for o := 0; o < cout; o++ {
-					var acc float32
+					var acc T
 					if bias != nil {
 						acc = bias[o]
 					}
@@ -61,7 +61,7 @@ func Conv2D(in []float32, is [4]int, w []float32, kh, kw int, bias []float32, p 
 //
 // with taps outside the input skipped. It equals Conv2D with Groups = Cin once the filter is transposed to
 // OHWI [Cin·m, KH, KW, 1].
-func DepthwiseConv2D(in []float32, is [4]int, w []float32, kh, kw, m int, bias []float32, p ConvParams, out []float32, os [4]int) {
+func DepthwiseConv2D[T Float](in []T, is [4]int, w []T, kh, kw, m int, bias []T, p ConvParams, out []T, os [4]int) {
 	n, h, wd, cin := is[0], is[1], is[2], is[3]
 	oh, ow, cout := os[1], os[2], os[3]
 	for b := 0; b < n; b++ {
@@ -70,7 +70,7 @@ func DepthwiseConv2D(in []float32, is [4]int, w []float32, kh, kw, m int, bias [
 				for c := 0; c < cin; c++ {
 					for j := 0; j < m; j++ {
 						o := c*m + j
-						var acc float32
+						var acc T
 						if bias != nil {
 							acc = bias[o]
 						}
@@ -101,10 +101,10 @@ func DepthwiseConv2D(in []float32, is [4]int, w []float32, kh, kw, m int, bias [
 //
 // for rows r < rows (every pixel of every image), with in [rows, cin], w [cout, cin] (OHWI with 1×1
 // kernels), bias [cout] or nil and out [rows, cout].
-func Pointwise(in []float32, rows, cin int, w []float32, cout int, bias []float32, out []float32) {
+func Pointwise[T Float](in []T, rows, cin int, w []T, cout int, bias []T, out []T) {
 	for r := 0; r < rows; r++ {
 		for o := 0; o < cout; o++ {
-			var acc float32
+			var acc T
 			if bias != nil {
 				acc = bias[o]
 			}
@@ -118,6 +118,6 @@ func Pointwise(in []float32, rows, cin int, w []float32, cout int, bias []float3
 
 // FullyConnected computes out[b, o] = bias[o] + Σ_i in[b, i] · w[o, i] for each of batch rows: the same
 // product as Pointwise, named for what a classifier does.
-func FullyConnected(in []float32, batch, inDepth int, w []float32, outDepth int, bias []float32, out []float32) {
+func FullyConnected[T Float](in []T, batch, inDepth int, w []T, outDepth int, bias []T, out []T) {
 	Pointwise(in, batch, inDepth, w, outDepth, bias, out)
 }

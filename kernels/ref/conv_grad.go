@@ -8,7 +8,7 @@ package ref
 // summed over every output position (oy, ox), tap (ky, kx) and output channel o of group g for which
 // y = oy·sh+ky·dh−top and x = ox·sw+kx·dw−left: the taps the forward pass read. w is OHWI
 // [Cout, KH, KW, Cin/G].
-func Conv2DBackwardInput(dOut []float32, os [4]int, w []float32, kh, kw int, p ConvParams, dIn []float32, is [4]int) {
+func Conv2DBackwardInput[T Float](dOut []T, os [4]int, w []T, kh, kw int, p ConvParams, dIn []T, is [4]int) {
 	n, h, wd, cin := is[0], is[1], is[2], is[3]
 	oh, ow, cout := os[1], os[2], os[3]
 	g := max(p.Groups, 1)
@@ -49,7 +49,7 @@ func Conv2DBackwardInput(dOut []float32, os [4]int, w []float32, kh, kw int, p C
 //	dW[o,ky,kx,i] = Σ_{n,oy,ox} dOut[n,oy,ox,o] · in[n, oy·sh+ky·dh−top, ox·sw+kx·dw−left, g·Cin/G+i]
 //
 // over the taps that lie inside the input, g being the group of o.
-func Conv2DBackwardFilter(in []float32, is [4]int, dOut []float32, os [4]int, kh, kw int, p ConvParams, dW []float32) {
+func Conv2DBackwardFilter[T Float](in []T, is [4]int, dOut []T, os [4]int, kh, kw int, p ConvParams, dW []T) {
 	n, h, wd, cin := is[0], is[1], is[2], is[3]
 	oh, ow, cout := os[1], os[2], os[3]
 	g := max(p.Groups, 1)
@@ -86,7 +86,7 @@ func Conv2DBackwardFilter(in []float32, is [4]int, dOut []float32, os [4]int, kh
 
 // BiasBackward computes the gradient of a per-channel bias added to rows of c channels, overwriting dB:
 // dB[o] = Σ_r dOut[r, o] over all rows r of dOut.
-func BiasBackward(dOut []float32, c int, dB []float32) {
+func BiasBackward[T Float](dOut []T, c int, dB []T) {
 	clear(dB[:c])
 	for i, d := range dOut {
 		dB[i%c] += d
@@ -95,10 +95,10 @@ func BiasBackward(dOut []float32, c int, dB []float32) {
 
 // PointwiseBackwardInput computes the gradient of Pointwise (and FullyConnected) with respect to its
 // input, overwriting dIn [rows, cin]: dIn[r, i] = Σ_o dOut[r, o] · w[o, i], with w [cout, cin].
-func PointwiseBackwardInput(dOut []float32, rows, cout int, w []float32, cin int, dIn []float32) {
+func PointwiseBackwardInput[T Float](dOut []T, rows, cout int, w []T, cin int, dIn []T) {
 	for r := 0; r < rows; r++ {
 		for i := 0; i < cin; i++ {
-			var acc float32
+			var acc T
 			for o := 0; o < cout; o++ {
 				acc += dOut[r*cout+o] * w[o*cin+i]
 			}
@@ -109,10 +109,10 @@ func PointwiseBackwardInput(dOut []float32, rows, cout int, w []float32, cin int
 
 // PointwiseBackwardFilter computes the gradient of Pointwise (and FullyConnected) with respect to its
 // weights, overwriting dW [cout, cin]: dW[o, i] = Σ_r dOut[r, o] · in[r, i].
-func PointwiseBackwardFilter(in []float32, rows, cin int, dOut []float32, cout int, dW []float32) {
+func PointwiseBackwardFilter[T Float](in []T, rows, cin int, dOut []T, cout int, dW []T) {
 	for o := 0; o < cout; o++ {
 		for i := 0; i < cin; i++ {
-			var acc float32
+			var acc T
 			for r := 0; r < rows; r++ {
 				acc += dOut[r*cout+o] * in[r*cin+i]
 			}

@@ -32,42 +32,55 @@ func (c convCase) geometry() (ConvParams, [4]int, [4]int) {
 	return p, [4]int{c.n, c.h, c.w, c.cin}, [4]int{c.n, oh, ow, c.cout}
 }
 
+// The gradient tests run every backward kernel at float32, against tolerances set by float32 rounding,
+// and at float64, against tight.
+
 // TestConv2DGradients checks both convolution gradients against central differences of a float64
 // convolution, through the loss L = Σ r·conv(x, w) with random r.
 func TestConv2DGradients(t *testing.T) {
 	for i, c := range convCases {
-		t.Run(c.name, func(t *testing.T) {
-			r := rand.New(rand.NewPCG(uint64(i), 1))
-			p, is, os := c.geometry()
-			x32, x := randVals(r, is[0]*is[1]*is[2]*is[3])
-			w32, w := randVals(r, c.cout*c.kh*c.kw*c.cin/c.grp)
-			d32, d := randVals(r, os[0]*os[1]*os[2]*os[3])
-			loss := func() float64 { return dot64(d, conv64(x, is, w, c.kh, c.kw, p, os)) }
-
-			dx := make([]float32, len(x32))
-			Conv2DBackwardInput(d32, os, w32, c.kh, c.kw, p, dx, is)
-			checkGrad(t, "dx", dx, numGrad(x, 1e-3, loss), 1e-4)
-
-			dw := make([]float32, len(w32))
-			Conv2DBackwardFilter(x32, is, d32, os, c.kh, c.kw, p, dw)
-			checkGrad(t, "dw", dw, numGrad(w, 1e-3, loss), 1e-4)
-
-			// The forward kernel itself agrees with the float64 twin.
-			y := make([]float32, len(d32))
-			Conv2D(x32, is, w32, c.kh, c.kw, nil, p, y, os)
-			checkGrad(t, "forward", y, conv64(x, is, w, c.kh, c.kw, p, os), 1e-5)
-		})
+		t.Run(c.name+"/float32", func(t *testing.T) { convGradients[float32](t, i, c, 1e-4, 1e-5) })
+		t.Run(c.name+"/float64", func(t *testing.T) { convGradients[float64](t, i, c, tight, tight) })
 	}
+}
+
+// convGradients checks Conv2DBackwardInput and Conv2DBackwardFilter at T within tol, and Conv2D against
+// the float64 twin within fwdTol.
+func convGradients[T Float](t *testing.T, seed int, c convCase, tol, fwdTol float64) {
+	r := rand.New(rand.NewPCG(uint64(seed), 1))
+	p, is, os := c.geometry()
+	_, x := randVals(r, is[0]*is[1]*is[2]*is[3])
+	_, w := randVals(r, c.cout*c.kh*c.kw*c.cin/c.grp)
+	_, d := randVals(r, os[0]*os[1]*os[2]*os[3])
+	loss := func() float64 { return dot64(d, conv64(x, is, w, c.kh, c.kw, p, os)) }
+
+	dx := make([]T, len(x))
+	Conv2DBackwardInput(cast[T](d), os, cast[T](w), c.kh, c.kw, p, dx, is)
+	checkGrad(t, "dx", dx, numGrad(x, 1e-3, loss), tol)
+
+	dw := make([]T, len(w))
+	Conv2DBackwardFilter(cast[T](x), is, cast[T](d), os, c.kh, c.kw, p, dw)
+	checkGrad(t, "dw", dw, numGrad(w, 1e-3, loss), tol)
+
+	// The forward kernel itself agrees with the float64 twin.
+	y := make([]T, len(d))
+	Conv2D(cast[T](x), is, cast[T](w), c.kh, c.kw, nil, p, y, os)
+	checkGrad(t, "forward", y, conv64(x, is, w, c.kh, c.kw, p, os), fwdTol)
 }
 
 // TestPointwiseGradients checks the 1×1 (GEMM) gradients and the bias gradient.
 func TestPointwiseGradients(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { pointwiseGradients[float32](t, 1e-4) })
+	t.Run("float64", func(t *testing.T) { pointwiseGradients[float64](t, tight) })
+}
+
+func pointwiseGradients[T Float](t *testing.T, tol float64) {
 	r := rand.New(rand.NewPCG(7, 7))
 	rows, cin, cout := 6, 5, 3
-	x32, x := randVals(r, rows*cin)
-	w32, w := randVals(r, cout*cin)
+	_, x := randVals(r, rows*cin)
+	_, w := randVals(r, cout*cin)
 	_, b := randVals(r, cout)
-	d32, d := randVals(r, rows*cout)
+	_, d := randVals(r, rows*cout)
 	loss := func() float64 {
 		var s float64
 		for i := 0; i < rows; i++ {
@@ -81,52 +94,57 @@ func TestPointwiseGradients(t *testing.T) {
 		}
 		return s
 	}
-	dx := make([]float32, rows*cin)
-	PointwiseBackwardInput(d32, rows, cout, w32, cin, dx)
-	checkGrad(t, "dx", dx, numGrad(x, 1e-3, loss), 1e-4)
-	dw := make([]float32, cout*cin)
-	PointwiseBackwardFilter(x32, rows, cin, d32, cout, dw)
-	checkGrad(t, "dw", dw, numGrad(w, 1e-3, loss), 1e-4)
-	db := make([]float32, cout)
-	BiasBackward(d32, cout, db)
-	checkGrad(t, "db", db, numGrad(b, 1e-3, loss), 1e-4)
+	dx := make([]T, rows*cin)
+	PointwiseBackwardInput(cast[T](d), rows, cout, cast[T](w), cin, dx)
+	checkGrad(t, "dx", dx, numGrad(x, 1e-3, loss), tol)
+	dw := make([]T, cout*cin)
+	PointwiseBackwardFilter(cast[T](x), rows, cin, cast[T](d), cout, dw)
+	checkGrad(t, "dw", dw, numGrad(w, 1e-3, loss), tol)
+	db := make([]T, cout)
+	BiasBackward(cast[T](d), cout, db)
+	checkGrad(t, "db", db, numGrad(b, 1e-3, loss), tol)
+}
+
+type depthwiseCase struct {
+	name          string
+	n, h, w, c, m int
+	stride, dil   int
 }
 
 // TestDepthwiseGradients checks the depthwise gradients, multipliers 1 and 2.
 func TestDepthwiseGradients(t *testing.T) {
-	cases := []struct {
-		name          string
-		n, h, w, c, m int
-		stride, dil   int
-	}{
+	cases := []depthwiseCase{
 		{"s1", 2, 5, 5, 3, 1, 1, 1},
 		{"s2 even", 1, 6, 4, 2, 1, 2, 1},
 		{"s2 odd m2", 1, 5, 7, 2, 2, 2, 1},
 		{"dilation 2", 1, 6, 6, 2, 1, 1, 2},
 	}
 	for i, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			r := rand.New(rand.NewPCG(uint64(i), 2))
-			pads, oh, ow := SamePads(c.h, c.w, 3, 3, c.stride, c.stride, c.dil, c.dil)
-			p := ConvParams{StrideH: c.stride, StrideW: c.stride, DilationH: c.dil, DilationW: c.dil, Pads: pads}
-			is, os := [4]int{c.n, c.h, c.w, c.c}, [4]int{c.n, oh, ow, c.c * c.m}
-			x32, x := randVals(r, c.n*c.h*c.w*c.c)
-			w32, w := randVals(r, 9*c.c*c.m)
-			d32, d := randVals(r, c.n*oh*ow*c.c*c.m)
-			loss := func() float64 { return dot64(d, dw64(x, is, w, 3, 3, c.m, p, os)) }
-
-			dx := make([]float32, len(x32))
-			DepthwiseBackwardInput(d32, os, w32, 3, 3, c.m, p, dx, is)
-			checkGrad(t, "dx", dx, numGrad(x, 1e-3, loss), 1e-4)
-			dw := make([]float32, len(w32))
-			DepthwiseBackwardFilter(x32, is, d32, os, 3, 3, c.m, p, dw)
-			checkGrad(t, "dw", dw, numGrad(w, 1e-3, loss), 1e-4)
-
-			y := make([]float32, len(d32))
-			DepthwiseConv2D(x32, is, w32, 3, 3, c.m, nil, p, y, os)
-			checkGrad(t, "forward", y, dw64(x, is, w, 3, 3, c.m, p, os), 1e-5)
-		})
+		t.Run(c.name+"/float32", func(t *testing.T) { depthwiseGradients[float32](t, i, c, 1e-4, 1e-5) })
+		t.Run(c.name+"/float64", func(t *testing.T) { depthwiseGradients[float64](t, i, c, tight, tight) })
 	}
+}
+
+func depthwiseGradients[T Float](t *testing.T, seed int, c depthwiseCase, tol, fwdTol float64) {
+	r := rand.New(rand.NewPCG(uint64(seed), 2))
+	pads, oh, ow := SamePads(c.h, c.w, 3, 3, c.stride, c.stride, c.dil, c.dil)
+	p := ConvParams{StrideH: c.stride, StrideW: c.stride, DilationH: c.dil, DilationW: c.dil, Pads: pads}
+	is, os := [4]int{c.n, c.h, c.w, c.c}, [4]int{c.n, oh, ow, c.c * c.m}
+	_, x := randVals(r, c.n*c.h*c.w*c.c)
+	_, w := randVals(r, 9*c.c*c.m)
+	_, d := randVals(r, c.n*oh*ow*c.c*c.m)
+	loss := func() float64 { return dot64(d, dw64(x, is, w, 3, 3, c.m, p, os)) }
+
+	dx := make([]T, len(x))
+	DepthwiseBackwardInput(cast[T](d), os, cast[T](w), 3, 3, c.m, p, dx, is)
+	checkGrad(t, "dx", dx, numGrad(x, 1e-3, loss), tol)
+	dw := make([]T, len(w))
+	DepthwiseBackwardFilter(cast[T](x), is, cast[T](d), os, 3, 3, c.m, p, dw)
+	checkGrad(t, "dw", dw, numGrad(w, 1e-3, loss), tol)
+
+	y := make([]T, len(d))
+	DepthwiseConv2D(cast[T](x), is, cast[T](w), 3, 3, c.m, nil, p, y, os)
+	checkGrad(t, "forward", y, dw64(x, is, w, 3, 3, c.m, p, os), fwdTol)
 }
 
 // TestConvGradientCheckFails makes sure the gradient check can fail: a filter gradient computed with

@@ -6,7 +6,7 @@ package ref
 //	dIn[n,y,x,c] = Σ dOut[n,oy,ox,c·m+j] · w[ky,kx,c·m+j]
 //
 // over every output position, tap and j < m with y = oy·sh+ky·dh−top and x = ox·sw+kx·dw−left.
-func DepthwiseBackwardInput(dOut []float32, os [4]int, w []float32, kh, kw, m int, p ConvParams, dIn []float32, is [4]int) {
+func DepthwiseBackwardInput[T Float](dOut []T, os [4]int, w []T, kh, kw, m int, p ConvParams, dIn []T, is [4]int) {
 	n, h, wd, cin := is[0], is[1], is[2], is[3]
 	oh, ow, cout := os[1], os[2], os[3]
 	clear(dIn[:n*h*wd*cin])
@@ -43,7 +43,7 @@ func DepthwiseBackwardInput(dOut []float32, os [4]int, w []float32, kh, kw, m in
 //	dW[ky,kx,c·m+j] = Σ_{n,oy,ox} dOut[n,oy,ox,c·m+j] · in[n, oy·sh+ky·dh−top, ox·sw+kx·dw−left, c]
 //
 // over the taps that lie inside the input.
-func DepthwiseBackwardFilter(in []float32, is [4]int, dOut []float32, os [4]int, kh, kw, m int, p ConvParams, dW []float32) {
+func DepthwiseBackwardFilter[T Float](in []T, is [4]int, dOut []T, os [4]int, kh, kw, m int, p ConvParams, dW []T) {
 	n, h, wd, cin := is[0], is[1], is[2], is[3]
 	oh, ow, cout := os[1], os[2], os[3]
 	clear(dW[:kh*kw*cout])

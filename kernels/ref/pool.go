@@ -4,14 +4,14 @@ package ref
 // (padding is not counted, as in TensorFlow):
 //
 //	out[n,oy,ox,c] = mean over in-bounds (ky,kx) of in[n, oy·sh+ky−top, ox·sw+kx−left, c]
-func AvgPool2D(in []float32, is [4]int, kh, kw, strideH, strideW int, pads Pads, out []float32, os [4]int) {
+func AvgPool2D[T Float](in []T, is [4]int, kh, kw, strideH, strideW int, pads Pads, out []T, os [4]int) {
 	n, h, w, c := is[0], is[1], is[2], is[3]
 	oh, ow := os[1], os[2]
 	for b := 0; b < n; b++ {
 		for oy := 0; oy < oh; oy++ {
 			for ox := 0; ox < ow; ox++ {
 				for ch := 0; ch < c; ch++ {
-					var sum float32
+					var sum T
 					count := 0
 					// The in-bounds taps: the window's rows and columns clipped to the input.
 					y0, x0 := oy*strideH-pads.Top, ox*strideW-pads.Left
@@ -22,7 +22,7 @@ func AvgPool2D(in []float32, is [4]int, kh, kw, strideH, strideW int, pads Pads,
 						}
 					}
 					if count > 0 {
-						sum /= float32(count)
+						sum /= T(count)
 					}
 					out[((b*oh+oy)*ow+ox)*c+ch] = sum
 				}
@@ -33,15 +33,15 @@ func AvgPool2D(in []float32, is [4]int, kh, kw, strideH, strideW int, pads Pads,
 
 // GlobalAvgPool averages every channel over all pixels of each image: out[n, c] = mean over (y, x) of
 // in[n, y, x, c]. It equals AvgPool2D with a window the size of the input.
-func GlobalAvgPool(in []float32, is [4]int, out []float32) {
+func GlobalAvgPool[T Float](in []T, is [4]int, out []T) {
 	n, h, w, c := is[0], is[1], is[2], is[3]
 	for b := 0; b < n; b++ {
 		for ch := 0; ch < c; ch++ {
-			var sum float32
+			var sum T
 			for p := 0; p < h*w; p++ {
 				sum += in[(b*h*w+p)*c+ch]
 			}
-			out[b*c+ch] = sum / float32(h*w)
+			out[b*c+ch] = sum / T(h*w)
 		}
 	}
 }

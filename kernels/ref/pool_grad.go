@@ -6,7 +6,7 @@ package ref
 //	dIn[n,y,x,c] = Σ over windows (oy,ox) containing (y,x) of dOut[n,oy,ox,c] / count(oy,ox)
 //
 // where count is the number of taps of that window that lie inside the input.
-func AvgPool2DBackward(dOut []float32, os [4]int, kh, kw, strideH, strideW int, pads Pads, dIn []float32, is [4]int) {
+func AvgPool2DBackward[T Float](dOut []T, os [4]int, kh, kw, strideH, strideW int, pads Pads, dIn []T, is [4]int) {
 	n, h, w, c := is[0], is[1], is[2], is[3]
 	oh, ow := os[1], os[2]
 	clear(dIn[:n*h*w*c])
@@ -20,7 +20,7 @@ func AvgPool2DBackward(dOut []float32, os [4]int, kh, kw, strideH, strideW int, 
 					continue
 				}
 				for ch := 0; ch < c; ch++ {
-					d := dOut[((b*oh+oy)*ow+ox)*c+ch] / float32(count)
+					d := dOut[((b*oh+oy)*ow+ox)*c+ch] / T(count)
 					for y := y0; y < y1; y++ {
 						for x := x0; x < x1; x++ {
 							dIn[((b*h+y)*w+x)*c+ch] += d
@@ -34,13 +34,13 @@ func AvgPool2DBackward(dOut []float32, os [4]int, kh, kw, strideH, strideW int, 
 
 // GlobalAvgPoolBackward computes the gradient of GlobalAvgPool with respect to its input, overwriting
 // dIn (shape is): dIn[n,y,x,c] = dOut[n,c] / (H·W).
-func GlobalAvgPoolBackward(dOut []float32, dIn []float32, is [4]int) {
+func GlobalAvgPoolBackward[T Float](dOut []T, dIn []T, is [4]int) {
 	n, h, w, c := is[0], is[1], is[2], is[3]
 	hw := h * w
 	for b := 0; b < n; b++ {
 		for p := 0; p < hw; p++ {
 			for ch := 0; ch < c; ch++ {
-				dIn[(b*hw+p)*c+ch] = dOut[b*c+ch] / float32(hw)
+				dIn[(b*hw+p)*c+ch] = dOut[b*c+ch] / T(hw)
 			}
 		}
 	}

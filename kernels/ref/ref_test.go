@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/mobilenet-go/mobilenet/internal/approx"
 )
 
 func TestSame(t *testing.T) {
@@ -43,10 +45,8 @@ func TestConv2DHand(t *testing.T) {
 	// worked: (0,0)=1+2+4=7 (+10), (0,1)=1+2+3+5=11, (0,2)=2+3+6=11, (1,0)=1+4+5+7=17, (1,1)=25,
 	// (1,2)=3+5+6+9=23, (2,0)=4+7+8=19, (2,1)=5+7+8+9=29, (2,2)=6+8+9=23.
 	want := []float32{17, 21, 21, 27, 35, 33, 29, 39, 33}
-	for i := range want {
-		if out[i] != want[i] {
-			t.Fatalf("out = %v, want %v", out, want)
-		}
+	if err := approx.Close(out, want, 0, 0); err != nil {
+		t.Fatalf("out = %v: %v", out, err)
 	}
 	// Stride 2 SAME on the even 4×4 input pads only bottom/right: out (0,0) sees rows 0..2, cols 0..2.
 	in4 := make([]float32, 16)
@@ -60,10 +60,8 @@ func TestConv2DHand(t *testing.T) {
 	// (0,0): 0+1+2+4+5+6+8+9+10 = 45; (0,1): cols 2,3 of rows 0..2 = 2+3+6+7+10+11 = 39;
 	// (1,0): rows 2,3 cols 0..2 = 8+9+10+12+13+14 = 66; (1,1): 10+11+14+15 = 50.
 	want4 := []float32{45, 39, 66, 50}
-	for i := range want4 {
-		if out4[i] != want4[i] {
-			t.Fatalf("stride-2 SAME out = %v, want %v", out4, want4)
-		}
+	if err := approx.Close(out4, want4, 0, 0); err != nil {
+		t.Fatalf("stride-2 SAME out = %v: %v", out4, err)
 	}
 }
 
@@ -74,10 +72,8 @@ func TestDepthwiseHand(t *testing.T) {
 	out := make([]float32, 8)
 	DepthwiseConv2D(in, [4]int{1, 1, 2, 2}, w, 1, 1, 2, []float32{0, 0, 0, 1}, ConvParams{1, 1, 1, 1, Pads{}, 0}, out, [4]int{1, 1, 2, 4})
 	want := []float32{1, 2, 30, 41, 2, 4, 60, 81}
-	for i := range want {
-		if out[i] != want[i] {
-			t.Fatalf("out = %v, want %v", out, want)
-		}
+	if err := approx.Close(out, want, 0, 0); err != nil {
+		t.Fatalf("out = %v: %v", out, err)
 	}
 }
 
@@ -132,12 +128,11 @@ func randSlice(r *rand.Rand, n int) []float32 {
 	return s
 }
 
+// closeTo fails t unless got is within 1e-4·(1 + |want|) of want, elementwise.
 func closeTo(t *testing.T, what string, got []float32, want []float64) {
 	t.Helper()
-	for i := range want {
-		if math.Abs(float64(got[i])-want[i]) > 1e-4*(1+math.Abs(want[i])) {
-			t.Fatalf("%s: element %d = %g, want %g", what, i, got[i], want[i])
-		}
+	if err := approx.Close(to64(got), want, 1e-4, 1e-4); err != nil {
+		t.Fatalf("%s: %v", what, err)
 	}
 }
 
@@ -232,24 +227,27 @@ func TestBatchNormFold(t *testing.T) {
 	// Hand case: γ 2, β 1, μ 3, σ² 4−ε: x=5 → 2·(5−3)/2 + 1 = 3.
 	x := []float32{5}
 	BatchNorm(x, 1, []float32{2}, []float32{1}, []float32{3}, []float32{4 - 0.001}, 0.001)
-	if math.Abs(float64(x[0])-3) > 1e-6 {
-		t.Errorf("BatchNorm hand case = %g, want 3", x[0])
+	if err := approx.Close(x, []float32{3}, 1e-6, 0); err != nil {
+		t.Errorf("BatchNorm hand case: %v", err)
 	}
 }
 
 func TestActivations(t *testing.T) {
 	x := []float32{-1, 0, 3, 6, 7, float32(math.Inf(1))}
 	ReLU6(x)
-	want := []float32{0, 0, 3, 6, 6, 6}
-	for i := range want {
-		if x[i] != want[i] {
-			t.Fatalf("ReLU6 = %v", x)
-		}
+	if err := approx.Close(x, []float32{0, 0, 3, 6, 6, 6}, 0, 0); err != nil {
+		t.Fatalf("ReLU6 = %v: %v", x, err)
 	}
-	y := []float32{-2, 5}
+	y := []float64{-2, 5}
 	ReLU(y)
-	if y[0] != 0 || y[1] != 5 {
-		t.Fatalf("ReLU = %v", y)
+	if err := approx.Close(y, []float64{0, 5}, 0, 0); err != nil {
+		t.Fatalf("ReLU = %v: %v", y, err)
+	}
+	// NaN stays NaN through Clamp.
+	z := []float64{math.NaN()}
+	Clamp(z, -1, 1)
+	if !math.IsNaN(z[0]) {
+		t.Fatalf("Clamp(NaN) = %v, want NaN", z[0])
 	}
 }
 
@@ -260,15 +258,13 @@ func TestPooling(t *testing.T) {
 	out := make([]float32, oh*ow)
 	AvgPool2D(in, [4]int{1, 3, 3, 1}, 2, 2, 2, 2, pads, out, [4]int{1, oh, ow, 1})
 	want := []float32{3, 4.5, 7.5, 9} // (1+2+4+5)/4, (3+6)/2, (7+8)/2, 9
-	for i := range want {
-		if out[i] != want[i] {
-			t.Fatalf("AvgPool2D = %v, want %v", out, want)
-		}
+	if err := approx.Close(out, want, 0, 0); err != nil {
+		t.Fatalf("AvgPool2D = %v: %v", out, err)
 	}
 	g := make([]float32, 2)
 	GlobalAvgPool([]float32{1, 10, 3, 30}, [4]int{1, 1, 2, 2}, g)
-	if g[0] != 2 || g[1] != 20 {
-		t.Fatalf("GlobalAvgPool = %v", g)
+	if err := approx.Close(g, []float32{2, 20}, 0, 0); err != nil {
+		t.Fatalf("GlobalAvgPool = %v: %v", g, err)
 	}
 	// Global pooling equals a VALID window the size of the input.
 	r := rand.New(rand.NewPCG(7, 8))
@@ -276,24 +272,20 @@ func TestPooling(t *testing.T) {
 	a, b := make([]float32, 10), make([]float32, 10)
 	GlobalAvgPool(x, [4]int{2, 7, 7, 5}, a)
 	AvgPool2D(x, [4]int{2, 7, 7, 5}, 7, 7, 1, 1, Pads{}, b, [4]int{2, 1, 1, 5})
-	for i := range a {
-		if math.Abs(float64(a[i]-b[i])) > 1e-5 {
-			t.Fatalf("global %v vs window %v", a, b)
-		}
+	if err := approx.Close(a, b, 1e-5, 0); err != nil {
+		t.Fatalf("global pooling against a 7×7 window: %v", err)
 	}
 }
 
 func TestSoftmax(t *testing.T) {
 	out := make([]float32, 6)
 	Softmax([]float32{0, 0, 0, 1000, 0, 1000 - float32(math.Log(3))}, 3, 1, out)
-	for i := 0; i < 3; i++ {
-		if math.Abs(float64(out[i])-1.0/3) > 1e-6 {
-			t.Fatalf("uniform row = %v", out[:3])
-		}
+	if err := approx.Close(out[:3], []float32{1.0 / 3, 1.0 / 3, 1.0 / 3}, 1e-6, 0); err != nil {
+		t.Fatalf("uniform row = %v: %v", out[:3], err)
 	}
 	// Row [1000, 0, 1000−ln 3]: exp(0) : exp(−1000) : exp(−ln 3) normalised = 0.75 : 0 : 0.25; values near
 	// 1000 also check that the maximum is subtracted before exp.
-	if math.Abs(float64(out[3])-0.75) > 1e-5 || math.Abs(float64(out[5])-0.25) > 1e-5 {
-		t.Fatalf("shifted row = %v, want [0.75 ~0 0.25]", out[3:])
+	if err := approx.Close(out[3:], []float32{0.75, 0, 0.25}, 1e-5, 0); err != nil {
+		t.Fatalf("shifted row = %v: %v", out[3:], err)
 	}
 }

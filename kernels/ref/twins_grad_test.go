@@ -5,9 +5,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/mobilenet-go/mobilenet/internal/approx"
 )
 
-// This file holds float64 twins of the forward kernels, written independently of the float32 ones, and
+// This file holds float64 twins of the forward kernels, written independently of the generic ones, and
 // the central-difference machinery the gradient tests use.
 
 // conv64 is Conv2D in float64 (no bias).
@@ -134,32 +136,44 @@ func randVals(r *rand.Rand, n int) ([]float32, []float64) {
 	return f, d
 }
 
+// tight is the tolerance of the central-difference checks at T = float64, used as both the absolute and
+// the relative part (|analytic − numeric| ≤ 1e-7·(1 + |numeric|)): the analytic gradient is exact up to
+// float64 rounding, and the central differences the tests take are accurate enough that every check
+// also passes at 1e-9; 1e-7 leaves a margin.
+const tight = 1e-7
+
 // checkGrad fails t unless every analytic gradient value agrees with the numeric one within
 // tol·(1 + |numeric|).
-func checkGrad(t *testing.T, what string, analytic []float32, numeric []float64, tol float64) {
+func checkGrad[T Float](t *testing.T, what string, analytic []T, numeric []float64, tol float64) {
 	t.Helper()
 	if err := gradErr(what, analytic, numeric, tol); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// gradErr returns the first disagreement between analytic and numeric gradients, or nil.
-func gradErr(what string, analytic []float32, numeric []float64, tol float64) error {
-	if len(analytic) != len(numeric) {
-		return fmt.Errorf("%s: %d analytic values, %d numeric", what, len(analytic), len(numeric))
-	}
-	for i := range numeric {
-		if d := math.Abs(float64(analytic[i]) - numeric[i]); d > tol*(1+math.Abs(numeric[i])) {
-			return fmt.Errorf("%s[%d] = %g, finite differences give %g", what, i, analytic[i], numeric[i])
-		}
+// gradErr returns the first disagreement beyond tol·(1 + |numeric|) between analytic and numeric
+// gradients (NaN counts as one), or nil.
+func gradErr[T Float](what string, analytic []T, numeric []float64, tol float64) error {
+	if err := approx.Close(to64(analytic), numeric, tol, tol); err != nil {
+		return fmt.Errorf("%s against finite differences: %v", what, err)
 	}
 	return nil
 }
 
-func to64(x []float32) []float64 {
+// to64 returns x widened to float64.
+func to64[T Float](x []T) []float64 {
 	d := make([]float64, len(x))
 	for i, v := range x {
 		d[i] = float64(v)
+	}
+	return d
+}
+
+// cast returns x converted to T.
+func cast[T Float](x []float64) []T {
+	d := make([]T, len(x))
+	for i, v := range x {
+		d[i] = T(v)
 	}
 	return d
 }

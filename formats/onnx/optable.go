@@ -1,0 +1,49 @@
+package onnx
+
+import "fmt"
+
+// exported marks, in exportTable, an op that Export writes.
+const exported = ""
+
+// exportTable is the ONNX column of the op table (graph.ColONNXExport): for each graph op type
+// (graph.Op.Type), exported, or the reason Export refuses it. Export consults it before anything else,
+// so a refusal is described here only; optable_test.go exports a graph of every op the table accepts.
+var exportTable = map[string]string{
+	"Conv2D":          exported,
+	"DepthwiseConv2D": exported,
+	"BatchNorm":       exported,
+	"Activation":      exported,
+	"AvgPool2D":       exported,
+	"GlobalAvgPool":   exported,
+	"FullyConnected":  exported,
+	"Reshape":         exported,
+	"Softmax":         exported,
+	"Concatenation": "not written yet: the export covers classifiers, and only the SSD detector " +
+		"concatenates (ONNX Concat needs its axis mapped to the layout the exporter chose)",
+	"Logistic": "not written yet: the export covers classifiers, and only the SSD detector uses it",
+	"DetectionPostProcess": "no ONNX operator computes TFLite's detection post-process (box decoding, " +
+		"then NMS per class), and the export covers classifiers",
+	"Add": "not written yet: ONNX Add comes with the V2/V3 issue (its NumPy broadcasting must " +
+		"follow the layout the exporter chose for each operand)",
+	"Mul": "not written yet: ONNX Mul comes with the V2/V3 issue (its NumPy broadcasting must " +
+		"follow the layout the exporter chose for each operand)",
+}
+
+// ExportRefusal returns "" when Export writes the graph op type opType (as graph.Op.Type names it), else
+// the reason it refuses it. known is false for an op type the table does not list, which Export
+// refuses too.
+func ExportRefusal(opType string) (refusal string, known bool) {
+	refusal, known = exportTable[opType]
+	return refusal, known
+}
+
+// exportable returns an error giving the reason when Export refuses the graph op type opType.
+func exportable(opType string) error {
+	switch refusal, known := ExportRefusal(opType); {
+	case !known:
+		return fmt.Errorf("op %s has no ONNX form: the op table does not list it", opType)
+	case refusal != exported:
+		return fmt.Errorf("op %s has no ONNX form: %s", opType, refusal)
+	}
+	return nil
+}
