@@ -98,3 +98,8 @@ func (k *refActTrain[T]) Backward(in, out, dOut, dIn []*tensor.Tensor) error {
 	}
 	return nil
 }
+
+// Refuses implements Refuser.
+func (a *Activation) Refuses() map[Column]string {
+	return map[Column]string{ColQuantized: "8-bit graphs fuse activations into the op before them (its Act), as TFLite files do; a standalone 8-bit RELU comes with the V2 issue"}
+}

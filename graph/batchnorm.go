@@ -221,3 +221,8 @@ func (k *refBNTrain[T]) Backward(in, out, dOut, dIn []*tensor.Tensor) error {
 	ref.BatchNormBackward(x, k.c, g, k.mean, k.vari, k.eps, dy, dx, dg, db)
 	return nil
 }
+
+// Refuses implements Refuser.
+func (b *BatchNorm) Refuses() map[Column]string {
+	return map[Column]string{ColQuantized: "8-bit graphs have no batch norm: Fold merges it into the convolution before quantization, as the TFLite converter does"}
+}

@@ -177,3 +177,8 @@ func (k *gapTrain[T]) Backward(in, out, dOut, dIn []*tensor.Tensor) error {
 	}
 	return nil
 }
+
+// Refuses implements Refuser.
+func (p *GlobalAvgPool) Refuses() map[Column]string {
+	return map[Column]string{ColQuantized: "8-bit graphs pool with AvgPool2D over the whole image, TFLite's form (an 8-bit MEAN comes with the V2 issue)"}
+}

@@ -93,9 +93,12 @@ func (p *Program) compileNode(ni int, n *Node, ready []bool, opt *Options) error
 	in, out := p.pick(n.Inputs), p.pick(n.Outputs)
 	var k Kernel
 	var err error
-	if len(in) > 0 && in[0] != nil && in[0].DType == tensor.Float64 {
+	switch {
+	case len(in) > 0 && in[0] != nil && in[0].DType == tensor.Float64:
 		k, err = compileFloat64(n.Op, in, out, opt)
-	} else {
+	case len(in) > 0 && in[0] != nil && in[0].DType.Quantized() && Refusal(n.Op, ColQuantized) != "":
+		err = fmt.Errorf("no 8-bit kernel: %s", Refusal(n.Op, ColQuantized))
+	default:
 		k, err = n.Op.Compile(in, out, opt)
 	}
 	if err != nil {
