@@ -187,11 +187,14 @@ func (p *Program) Inputs() []*Value { return p.pick(p.g.Inputs) }
 // Outputs returns the program's output values (with the batch dimension set).
 func (p *Program) Outputs() []*Value { return p.pick(p.g.Outputs) }
 
-func (p *Program) pick(ids []int) []*Value {
+func (p *Program) pick(ids []int) []*Value { return pick(p.vals, ids) }
+
+// pick returns vals[id] for each id, nil for an absent (−1) one.
+func pick(vals []*Value, ids []int) []*Value {
 	vs := make([]*Value, len(ids))
 	for i, id := range ids {
 		if id >= 0 {
-			vs[i] = p.vals[id]
+			vs[i] = vals[id]
 		}
 	}
 	return vs

@@ -417,15 +417,7 @@ func instantiate(g *Graph, batch int) ([]*Value, error) {
 	return p.vals, nil
 }
 
-func (p *TrainProgram) values(ids []int) []*Value {
-	vs := make([]*Value, len(ids))
-	for i, id := range ids {
-		if id >= 0 {
-			vs[i] = p.vals[id]
-		}
-	}
-	return vs
-}
+func (p *TrainProgram) values(ids []int) []*Value { return pick(p.vals, ids) }
 
 func (p *TrainProgram) bind(ts []*tensor.Tensor, ids []int) []*tensor.Tensor {
 	out := make([]*tensor.Tensor, len(ids))

@@ -78,7 +78,7 @@ limit="${LIMIT:-12800}" acc_limit="${ACC_LIMIT:-12000}" seed="${SEED:-1}" tol="$
 [[ "$seed" =~ ^[0-9]+$ ]] || die "SEED=$seed: want a non-negative integer"
 [[ "$tol" =~ ^[0-9]*\.?[0-9]+$ ]] || die "TOL=$tol: want a non-negative number"
 for b in "$old" "$new"; do
-	"$b" train -h 2>&1 | grep -q -- '-limit' || die "$b has no train --limit"
+	[[ "$("$b" train -h 2>&1 || true)" == *-limit* ]] || die "$b has no train --limit"
 done
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/bench_train.XXXXXX")"
@@ -87,6 +87,13 @@ if [ "${KEEP:-0}" = 1 ]; then
 else
 	trap 'rm -rf "$work"' EXIT
 fi
+
+# busy_warning: a line when other work keeps the CPUs busy (1-minute load average above half the CPUs).
+busy_warning() {
+	awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v n="$(nproc)" -v p="$1" 'BEGIN {
+		if (l > n / 2) printf "%s: warning: load average %s on %d CPUs: other work competes for the cores; the figures are noisy\n", p, l, n
+	}' >&2
+}
 
 # header: one line on the machine and the code, printed before the results.
 header() {
@@ -131,6 +138,7 @@ median() { sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; e
 if [ "$mode" = accuracy ]; then
 	say "accuracy: 2 epochs on $acc_limit examples, seed $seed, old then new"
 	load0="$(cut -d' ' -f1-3 /proc/loadavg)"
+busy_warning "$prog"
 	train "$old" acc_old 2 "$acc_limit"
 	train "$new" acc_new 2 "$acc_limit"
 	header
@@ -157,6 +165,7 @@ fi
 
 say "speed: $reps repetitions of old and new, --limit $limit --epochs 1 each"
 load0="$(cut -d' ' -f1-3 /proc/loadavg)"
+busy_warning "$prog"
 : >"$work/runs.tsv"
 for rep in $(seq 1 "$reps"); do
 	if [ $((rep % 2)) = 1 ]; then order="old new"; else order="new old"; fi

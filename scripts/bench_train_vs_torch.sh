@@ -15,7 +15,9 @@
 #          included, and leaves out start-up and validation)
 #
 # Each repetition runs both one after the other, swapping which goes first every repetition, so that
-# both see the same machine noise.
+# both see the same machine noise. PyTorch suffers far more than we do when other processes take a core
+# (its OpenMP threads wait for each other: 52 against 247 img/s in two runs a minute apart on a busy
+# 2-vCPU machine), so compare on a quiet machine and look at every run, not only the ratio.
 #
 # Usage: scripts/bench_train_vs_torch.sh BINARY [REPS]
 #
@@ -51,7 +53,7 @@ bin="$1" reps="${2:-3}"
 [[ "$reps" =~ ^[1-9][0-9]*$ ]] || die "REPS=$reps: want a positive integer"
 [ -f "$bin" ] && [ -x "$bin" ] || die "$bin is not an executable file"
 bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
-"$bin" train -h 2>&1 | grep -q -- '-limit' || die "$bin has no train --limit"
+[[ "$("$bin" train -h 2>&1 || true)" == *-limit* ]] || die "$bin has no train --limit"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 shared="${SHARED:-$root/../shared}"
@@ -74,6 +76,13 @@ else
 	trap 'rm -rf "$work"' EXIT
 fi
 
+# busy_warning: a line when other work keeps the CPUs busy (1-minute load average above half the CPUs).
+busy_warning() {
+	awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v n="$(nproc)" -v p="$1" 'BEGIN {
+		if (l > n / 2) printf "%s: warning: load average %s on %d CPUs: other work competes for the cores; the figures are noisy\n", p, l, n
+	}' >&2
+}
+
 # run NAME CMD...: runs CMD with stdout into $work/NAME.json and stderr into $work/NAME.log.
 run() {
 	local name="$1"
@@ -91,6 +100,7 @@ median() { sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; e
 
 say "$reps repetitions: torch $steps timed steps (+5 warm-up), ours --limit $limit --epochs 1"
 load0="$(cut -d' ' -f1-3 /proc/loadavg)"
+busy_warning "$prog"
 : >"$work/runs.tsv"
 peer=""
 for rep in $(seq 1 "$reps"); do

@@ -61,14 +61,6 @@ func (s *State) metadata() map[string]string {
 	}
 }
 
-// shortValue quotes a metadata value for a message, shortened to keep the message to one line.
-func shortValue(v string) string {
-	if len(v) > 64 {
-		return strconv.Quote(v[:64]) + "…"
-	}
-	return strconv.Quote(v)
-}
-
 // parseState reads the training state back from a loaded checkpoint: the network's configuration from
 // its config, the run's position from its metadata. Each key must be present and hold a number in
 // range; the error names the first that does not.
@@ -80,35 +72,11 @@ func parseState(f *checkpoint.File) (*State, error) {
 	if err := json.Unmarshal(f.Config, &s.Model); err != nil {
 		return nil, fmt.Errorf("train: checkpoint config: %v", err)
 	}
-	md := f.Metadata
-	var err error
-	get := func(key string, parse func(string) error) {
-		if err != nil {
-			return
-		}
-		v, ok := md[key]
-		if !ok {
-			err = fmt.Errorf("train: checkpoint metadata lacks %q", key)
-			return
-		}
-		if e := parse(v); e != nil {
-			err = fmt.Errorf("train: checkpoint metadata %q = %s: %v", key, shortValue(v), e)
-		}
-	}
-	count := func(dst *int, least int) func(string) error {
-		return func(v string) error {
-			n, e := strconv.Atoi(v)
-			if e != nil || n < least {
-				return fmt.Errorf("want a whole number, at least %d", least)
-			}
-			*dst = n
-			return nil
-		}
-	}
-	get("labels", func(string) error { return nil }) // parsed by formats/checkpoint, but training needs them
-	get("epoch", count(&s.Epoch, 0))
-	get("step", count(&s.Step, 0))
-	get("global_step", func(v string) error {
+	m := checkpoint.NewMeta(f.Metadata, "train")
+	m.Get("labels", func(string) error { return nil }) // parsed by formats/checkpoint, but training needs them
+	m.Int("epoch", 0, &s.Epoch)
+	m.Int("step", 0, &s.Step)
+	m.Get("global_step", func(v string) error {
 		n, e := strconv.ParseInt(v, 10, 64)
 		if e != nil || n < 0 {
 			return fmt.Errorf("want a whole number, at least 0")
@@ -116,21 +84,21 @@ func parseState(f *checkpoint.File) (*State, error) {
 		s.GlobalStep = n
 		return nil
 	})
-	get("seed", func(v string) (e error) {
+	m.Get("seed", func(v string) (e error) {
 		if s.Seed, e = strconv.ParseUint(v, 10, 64); e != nil {
 			return fmt.Errorf("want a whole number from 0 to %d", uint64(math.MaxUint64))
 		}
 		return nil
 	})
-	get("batch", count(&s.Batch, 1))
-	get("optimizer", func(v string) error {
+	m.Int("batch", 1, &s.Batch)
+	m.Get("optimizer", func(v string) error {
 		if !json.Valid([]byte(v)) || !strings.HasPrefix(strings.TrimSpace(v), "{") {
 			return fmt.Errorf("want a JSON object")
 		}
 		s.Optimizer = v
 		return nil
 	})
-	get("epoch_loss", func(v string) error {
+	m.Get("epoch_loss", func(v string) error {
 		x, e := strconv.ParseFloat(v, 64)
 		if e != nil || !(x >= 0) || math.IsInf(x, 1) {
 			return fmt.Errorf("want a finite number, at least 0")
@@ -138,18 +106,13 @@ func parseState(f *checkpoint.File) (*State, error) {
 		s.EpochLoss = x
 		return nil
 	})
-	get("epoch_seen", count(&s.EpochSeen, 0))
-	get("epoch_correct", func(v string) error {
-		if e := count(&s.EpochCorrect, 0)(v); e != nil {
-			return e
-		}
-		if s.EpochCorrect > s.EpochSeen {
-			return fmt.Errorf("more than the %d images seen", s.EpochSeen)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	m.Int("epoch_seen", 0, &s.EpochSeen)
+	m.Int("epoch_correct", 0, &s.EpochCorrect)
+	if m.Err == nil && s.EpochCorrect > s.EpochSeen {
+		m.Err = fmt.Errorf("train: checkpoint metadata \"epoch_correct\" = \"%d\": more than the %d images seen", s.EpochCorrect, s.EpochSeen)
+	}
+	if m.Err != nil {
+		return nil, m.Err
 	}
 	return s, nil
 }

@@ -17,31 +17,8 @@ func configV1(md map[string]string) ([]byte, error) {
 		return nil, fmt.Errorf("checkpoint: %s architecture %s, want %q", FormatV1, quote(a), MobileNetV1)
 	}
 	var c mobilenetv1.Config
-	var err error
-	get := func(key string, parse func(string) error) {
-		if err != nil {
-			return
-		}
-		v, ok := md[key]
-		if !ok {
-			err = fmt.Errorf("checkpoint: metadata lacks %q", key)
-			return
-		}
-		if e := parse(v); e != nil {
-			err = fmt.Errorf("checkpoint: metadata %q = %s: %v", key, quote(v), e)
-		}
-	}
-	atoi := func(dst *int) func(string) error {
-		return func(v string) error {
-			n, e := strconv.Atoi(v)
-			if e != nil {
-				return fmt.Errorf("not a whole number")
-			}
-			*dst = n
-			return nil
-		}
-	}
-	get("alpha", func(v string) error {
+	m := NewMeta(md, "checkpoint")
+	m.Get("alpha", func(v string) error {
 		a, e := strconv.ParseFloat(v, 64)
 		if e != nil || math.IsNaN(a) || math.IsInf(a, 0) {
 			return fmt.Errorf("not a finite number")
@@ -49,18 +26,18 @@ func configV1(md map[string]string) ([]byte, error) {
 		c.Alpha = a
 		return nil
 	})
-	get("resolution", atoi(&c.Resolution))
-	get("channels", atoi(&c.Channels))
-	get("classes", atoi(&c.Classes))
-	get("full_conv", func(v string) (e error) {
+	m.Int("resolution", math.MinInt, &c.Resolution)
+	m.Int("channels", math.MinInt, &c.Channels)
+	m.Int("classes", math.MinInt, &c.Classes)
+	m.Get("full_conv", func(v string) (e error) {
 		if c.FullConv, e = strconv.ParseBool(v); e != nil {
 			return fmt.Errorf("not true or false")
 		}
 		return nil
 	})
-	get("min_depth", atoi(&c.MinDepth))
-	if err != nil {
-		return nil, err
+	m.Int("min_depth", math.MinInt, &c.MinDepth)
+	if m.Err != nil {
+		return nil, m.Err
 	}
 	return json.Marshal(c)
 }
