@@ -133,9 +133,8 @@ type accumulate struct {
 	from, to *tensor.Tensor
 }
 
-// CompileTrain compiles g for training with opt. Every node must be Differentiable, or lie where no
-// gradient passes and no loss reads (a post-process head) — it is then refused too, for clarity: train
-// the graph without it.
+// CompileTrain compiles g for training with opt. Every node must be Differentiable, except those whose
+// results no loss and no trained node reads (a detector's post-process): they are left out, not run.
 func CompileTrain(g *Graph, opt TrainOptions) (*TrainProgram, error) {
 	if opt.Batch < 1 {
 		opt.Batch = 1
@@ -188,11 +187,10 @@ func CompileTrain(g *Graph, opt TrainOptions) (*TrainProgram, error) {
 	for ni, n := range g.Nodes {
 		d, ok := n.Op.(Differentiable)
 		if !ok {
-			reason := Refusal(n.Op, ColBackward)
-			if reason == "" {
-				reason = "it has no backward pass"
-			}
-			return nil, fmt.Errorf("graph: node %s (%s) cannot be trained: %s", n.Name, n.Op.Type(), reason)
+			// Left out of training (a detector's post-process): allowed where no loss and no
+			// trained node reads what it computes, checked below.
+			kinds[ni] = make([]ParamKind, len(n.Inputs))
+			continue
 		}
 		kinds[ni] = d.ParamKinds(p.values(n.Inputs))
 		frozen[ni] = opt.Frozen != nil && opt.Frozen(n)
@@ -233,8 +231,9 @@ func CompileTrain(g *Graph, opt TrainOptions) (*TrainProgram, error) {
 				any = any || up[id]
 			}
 		}
+		_, diff := n.Op.(Differentiable)
 		for _, id := range n.Outputs {
-			up[id] = any
+			up[id] = any && diff
 		}
 	}
 	// down: a loss depends on the value.
@@ -290,7 +289,20 @@ func CompileTrain(g *Graph, opt TrainOptions) (*TrainProgram, error) {
 				}
 			}
 		}
-		k, err := n.Op.(Differentiable).CompileTrain(p.values(n.Inputs), p.values(n.Outputs), tc)
+		d, ok := n.Op.(Differentiable)
+		if !ok {
+			for _, id := range n.Outputs {
+				if down[id] || len(consumers[id]) > 0 && !leftOut(g, consumers[id]) {
+					reason := Refusal(n.Op, ColBackward)
+					if reason == "" {
+						reason = "it has no backward pass"
+					}
+					return nil, fmt.Errorf("graph: node %s (%s) cannot be trained, and training needs what it computes: %s", n.Name, n.Op.Type(), reason)
+				}
+			}
+			continue
+		}
+		k, err := d.CompileTrain(p.values(n.Inputs), p.values(n.Outputs), tc)
 		if err != nil {
 			return nil, fmt.Errorf("graph: node %d %s (%s): %w", ni, n.Name, n.Op.Type(), err)
 		}
@@ -380,6 +392,16 @@ func CompileTrain(g *Graph, opt TrainOptions) (*TrainProgram, error) {
 		p.losses = append(p.losses, ls)
 	}
 	return p, nil
+}
+
+// leftOut reports whether every node of nodes is left out of training (not Differentiable).
+func leftOut(g *Graph, nodes []int) bool {
+	for _, ni := range nodes {
+		if _, ok := g.Nodes[ni].Op.(Differentiable); ok {
+			return false
+		}
+	}
+	return true
 }
 
 // instantiate returns g's values with their shapes at the batch size, checking what Compile checks:

@@ -48,3 +48,54 @@ func (q *Quant) String() string {
 	}
 	return fmt.Sprintf("scale %g zp %d", q.S(0), q.ZP(0))
 }
+
+// Dequantize returns the real values of t: float32 data as it is, float64 rounded, 8-bit codes and
+// int32 values through t.Quant (per tensor, or per channel along its axis; int32 without parameters as
+// they are).
+func (t *Tensor) Dequantize() ([]float32, error) {
+	out := make([]float32, t.Len())
+	switch t.DType {
+	case Float32:
+		copy(out, t.F32)
+		return out, nil
+	case Float64:
+		for i, v := range t.F64 {
+			out[i] = float32(v)
+		}
+		return out, nil
+	}
+	q := t.Quant
+	if q == nil || len(q.Scale) == 0 {
+		if t.DType != Int32 {
+			return nil, fmt.Errorf("tensor: %v data without quantization parameters", t.DType)
+		}
+		for i, v := range t.I32 {
+			out[i] = float32(v)
+		}
+		return out, nil
+	}
+	// inner is the number of elements per index of the channel axis, outer·channels·inner = Len.
+	channel := func(int) int { return 0 }
+	if q.PerChannel() {
+		if q.Axis < 0 || q.Axis >= len(t.Shape) || t.Shape[q.Axis] != len(q.Scale) {
+			return nil, fmt.Errorf("tensor: %d per-channel scales on axis %d of shape %v", len(q.Scale), q.Axis, t.Shape)
+		}
+		inner := t.Shape[q.Axis+1:].Size()
+		n := len(q.Scale)
+		channel = func(i int) int { return i / inner % n }
+	}
+	for i := range out {
+		c := channel(i)
+		var v int32
+		switch t.DType {
+		case Uint8:
+			v = int32(t.U8[i])
+		case Int8:
+			v = int32(t.I8[i])
+		case Int32:
+			v = t.I32[i]
+		}
+		out[i] = q.S(c) * float32(v-q.ZP(c))
+	}
+	return out, nil
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/mobilenet-go/mobilenet/formats/safetensors"
 	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/models/mobilenetv1"
+	"github.com/mobilenet-go/mobilenet/models/ssd"
 )
 
 // MaxCheckpointBytes bounds the size of a checkpoint LoadCheckpoint reads (2 GiB).
@@ -20,14 +21,17 @@ const MaxCheckpointBytes = checkpoint.MaxBytes
 // optimizerPrefix starts the names of the optimizer's state tensors in a checkpoint.
 const optimizerPrefix = checkpoint.OptimizerPrefix
 
-// Architecture is the builder training checkpoints record: training builds MobileNet V1 only.
+// Architecture is the builder classifier checkpoints record: MobileNet V1. Detector checkpoints record
+// checkpoint.SSDMobileNetV1.
 const Architecture = checkpoint.MobileNetV1
 
 // State says where a run stands: what a checkpoint records besides tensors, in its metadata. The data
 // order and the augmentations are drawn from the seed, the epoch and the position in the epoch
 // (counter-based, see data.Loader), so Seed, Epoch and Step are the whole random state of the run.
 type State struct {
-	Model      mobilenetv1.Config // architecture (Classes included)
+	Builder    string             // checkpoint.MobileNetV1 (the zero value means it) or checkpoint.SSDMobileNetV1
+	Model      mobilenetv1.Config // a classifier's architecture (Classes included)
+	Detector   ssd.Config         // a detector's architecture
 	Labels     []string           // class names, in label order
 	Epoch      int                // epochs completed
 	Step       int                // batches completed in epoch Epoch (0 at an epoch boundary)
@@ -65,11 +69,17 @@ func (s *State) metadata() map[string]string {
 // its config, the run's position from its metadata. Each key must be present and hold a number in
 // range; the error names the first that does not.
 func parseState(f *checkpoint.File) (*State, error) {
-	if f.Builder != Architecture {
-		return nil, fmt.Errorf("train: resuming a %s checkpoint is not supported (training builds %s)", f.Builder, Architecture)
+	s := &State{Builder: f.Builder, Labels: f.Labels}
+	var err error
+	switch f.Builder {
+	case checkpoint.MobileNetV1:
+		err = json.Unmarshal(f.Config, &s.Model)
+	case checkpoint.SSDMobileNetV1:
+		err = json.Unmarshal(f.Config, &s.Detector)
+	default:
+		return nil, fmt.Errorf("train: resuming a %s checkpoint is not supported (training builds %s and %s)", f.Builder, checkpoint.MobileNetV1, checkpoint.SSDMobileNetV1)
 	}
-	s := &State{Labels: f.Labels}
-	if err := json.Unmarshal(f.Config, &s.Model); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("train: checkpoint config: %v", err)
 	}
 	m := checkpoint.NewMeta(f.Metadata, "train")
@@ -119,7 +129,8 @@ func parseState(f *checkpoint.File) (*State, error) {
 
 // SaveCheckpoint writes g's constants (weights, batch norm parameters and moving statistics), the
 // optimizer state tensors (named "optimizer/<parameter>/<slot>"; nil for none) and s to path as a
-// safetensors file of format mobilenet-go-checkpoint-2 (builder mobilenet_v1, config s.Model),
+// safetensors file of format mobilenet-go-checkpoint-2 (builder mobilenet_v1 with config s.Model, or
+// ssd_mobilenet_v1 with s.Detector),
 // atomically: a temporary file, synced, then renamed.
 func SaveCheckpoint(path string, g *graph.Graph, s *State, opt map[string][]float32) error {
 	names := make([]string, 0, len(opt))
@@ -131,7 +142,11 @@ func SaveCheckpoint(path string, g *graph.Graph, s *State, opt map[string][]floa
 	for _, k := range names {
 		extra = append(extra, safetensors.FromFloat32(optimizerPrefix+k, []int{len(opt[k])}, opt[k]))
 	}
-	if err := checkpoint.Save(path, g, Architecture, s.Model, s.metadata(), extra); err != nil {
+	builder, config := checkpoint.MobileNetV1, any(s.Model)
+	if s.Builder == checkpoint.SSDMobileNetV1 {
+		builder, config = s.Builder, s.Detector
+	}
+	if err := checkpoint.Save(path, g, builder, config, s.metadata(), extra); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/mobilenet-go/mobilenet/formats/checkpoint"
 	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/models/mobilenetv1"
 	"github.com/mobilenet-go/mobilenet/train/data"
@@ -74,8 +75,9 @@ type EpochInfo struct {
 	Epoch        int // from 0
 	TrainLoss    float64
 	TrainAcc     float64
-	Val          *Metrics // nil without validation
-	LR           float64  // at the end of the epoch
+	Val          *Metrics          // a classifier's validation; nil without
+	Detection    *DetectionMetrics // a detector's validation; nil without
+	LR           float64           // at the end of the epoch
 	Elapsed      time.Duration
 	ImagesPerSec float64 // training images per second of the epoch's training steps
 }
@@ -105,21 +107,45 @@ func Run(ctx context.Context, cfg Config, cb Callbacks) (*Result, error) {
 	return r.run(ctx, cb)
 }
 
-// runner is a prepared run.
+// runner is a prepared run, of a classifier or a detector: the loop (run) sees only its steps and its
+// validation.
 type runner struct {
-	cfg     Config
-	g       *graph.Graph
-	net     *classifier
-	opt     *optim.Optimizer
-	sched   optim.Schedule
-	train   *data.Loader
-	val     *evaluator
-	state   State
-	labels  []string
-	perStep int
+	cfg      Config
+	g        *graph.Graph
+	opt      *optim.Optimizer
+	sched    optim.Schedule
+	steps    func(ctx context.Context, epoch, from int) <-chan pendingStep  // the steps of an epoch, from a position
+	validate func(ctx context.Context) (*Metrics, *DetectionMetrics, error) // nil: no validation
+	state    State
+	labels   []string
+	perStep  int
 }
 
-func setup(cfg Config) (*runner, error) {
+// pendingStep is one training step ready to run: its batch is prepared, run computes the gradients
+// and returns the mean loss and, for a classifier, how many images it got right.
+type pendingStep struct {
+	index, n int
+	run      func() (loss float64, right int, err error)
+}
+
+// adapt turns a channel of batches into a channel of steps.
+func adapt[B any](ctx context.Context, in <-chan B, step func(B) pendingStep) <-chan pendingStep {
+	out := make(chan pendingStep)
+	go func() {
+		defer close(out)
+		for b := range in {
+			select {
+			case out <- step(b):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// defaults fills in cfg's zero fields and checks the options common to every run.
+func (cfg *Config) defaults() error {
 	if cfg.Epochs == 0 {
 		cfg.Epochs = 1
 	}
@@ -146,21 +172,29 @@ func setup(cfg Config) (*runner, error) {
 		cfg.Schedule.Epochs = float64(cfg.Epochs)
 	}
 	switch {
-	case cfg.Train == nil:
-		return nil, errors.New("train: no training data")
 	case cfg.Epochs < 0 || cfg.Batch < 0:
-		return nil, fmt.Errorf("train: epochs %d and batch %d must not be negative", cfg.Epochs, cfg.Batch)
+		return fmt.Errorf("train: epochs %d and batch %d must not be negative", cfg.Epochs, cfg.Batch)
 	case !(cfg.LabelSmoothing >= 0 && cfg.LabelSmoothing < 1):
-		return nil, fmt.Errorf("train: label smoothing %g out of range [0, 1)", cfg.LabelSmoothing)
+		return fmt.Errorf("train: label smoothing %g out of range [0, 1)", cfg.LabelSmoothing)
 	case !(cfg.BNMomentum > 0 && cfg.BNMomentum < 1):
-		return nil, fmt.Errorf("train: batch norm momentum %g out of range (0, 1)", cfg.BNMomentum)
+		return fmt.Errorf("train: batch norm momentum %g out of range (0, 1)", cfg.BNMomentum)
 	case !(cfg.DepthwiseDecay >= 0 && cfg.NormDecay >= 0) || math.IsNaN(cfg.WeightDecay):
-		return nil, errors.New("train: depthwise and norm decays must not be negative")
+		return errors.New("train: depthwise and norm decays must not be negative")
 	}
 	if err := cfg.Optimizer.Check(); err != nil {
-		return nil, err
+		return err
 	}
 	if err := cfg.Schedule.Check(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func setup(cfg Config) (*runner, error) {
+	if cfg.Train == nil {
+		return nil, errors.New("train: no training data")
+	}
+	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
 	r := &runner{cfg: cfg, sched: cfg.Schedule}
@@ -174,16 +208,9 @@ func setup(cfg Config) (*runner, error) {
 	r.labels = trainSet.Info().Classes
 	var optState map[string][]float32
 	if cfg.Resume != "" {
-		ck, err := LoadCheckpoint(cfg.Resume)
+		ck, err := resumeFrom(cfg, r.labels, checkpoint.MobileNetV1)
 		if err != nil {
 			return nil, err
-		}
-		if err := sameLabels(ck.State.Labels, r.labels); err != nil {
-			return nil, err
-		}
-		if ck.State.Seed != cfg.Seed || ck.State.Batch != cfg.Batch {
-			return nil, fmt.Errorf("train: the checkpoint was trained with seed %d and batch %d, this run has %d and %d; the data order would differ",
-				ck.State.Seed, ck.State.Batch, cfg.Seed, cfg.Batch)
 		}
 		r.g, r.state, optState = ck.Graph, *ck.State, ck.Optimizer
 	} else {
@@ -210,9 +237,39 @@ func setup(cfg Config) (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.net = net
+	if err := r.optimizer(net.prog, optState); err != nil {
+		return nil, err
+	}
+	loader, err := data.NewLoader(trainSet, data.LoaderOptions{H: in[1], W: in[2], Resize: cfg.Resize, Batch: cfg.Batch,
+		Shuffle: true, DropLast: true, Augment: cfg.Augment, Seed: cfg.Seed})
+	if err != nil {
+		return nil, err
+	}
+	r.steps = func(ctx context.Context, epoch, from int) <-chan pendingStep {
+		return adapt(ctx, loader.Epoch(ctx, epoch, from), func(b *data.Batch) pendingStep {
+			return pendingStep{index: b.Index, n: b.N, run: func() (float64, int, error) { return net.step(b.X, b.Labels[:b.N]) }}
+		})
+	}
+	if valSet != nil {
+		val, err := newEvaluator(r.g, valSet, cfg.Batch, max(cfg.Threads, 1), cfg.Resize)
+		if err != nil {
+			return nil, err
+		}
+		r.validate = func(ctx context.Context) (*Metrics, *DetectionMetrics, error) {
+			m, err := val.run(ctx, r.g)
+			return m, nil, err
+		}
+	}
+	r.perStep = loader.Batches()
+	return r, nil
+}
+
+// optimizer creates the run's optimizer over prog's trained parameters, with their decay groups, and
+// restores its state when resuming.
+func (r *runner) optimizer(prog *graph.TrainProgram, optState map[string][]float32) error {
+	cfg := &r.cfg
 	var params []optim.Param
-	for _, p := range net.prog.Params() {
+	for _, p := range prog.Params() {
 		if !p.Trainable {
 			continue
 		}
@@ -225,30 +282,41 @@ func setup(cfg Config) (*runner, error) {
 		}
 		params = append(params, optim.Param{Name: p.Value.Name, Data: p.Value.Data.F32, Grad: p.Grad.F32, Decay: decay})
 	}
+	var err error
 	if r.opt, err = optim.New(cfg.Optimizer, params); err != nil {
-		return nil, err
+		return err
 	}
 	optJSON, _ := json.Marshal(r.opt.Config())
 	if cfg.Resume != "" {
 		if r.state.Optimizer != string(optJSON) {
-			return nil, fmt.Errorf("train: the checkpoint's optimizer is %s, this run's %s", r.state.Optimizer, optJSON)
+			return fmt.Errorf("train: the checkpoint's optimizer is %s, this run's %s", r.state.Optimizer, optJSON)
 		}
 		if err := r.opt.Restore(optState, r.state.GlobalStep); err != nil {
-			return nil, fmt.Errorf("train: %s: %v", cfg.Resume, err)
+			return fmt.Errorf("train: %s: %v", cfg.Resume, err)
 		}
 	}
 	r.state.Optimizer = string(optJSON)
-	if r.train, err = data.NewLoader(trainSet, data.LoaderOptions{H: in[1], W: in[2], Resize: cfg.Resize, Batch: cfg.Batch,
-		Shuffle: true, DropLast: true, Augment: cfg.Augment, Seed: cfg.Seed}); err != nil {
+	return nil
+}
+
+// resumeFrom loads cfg.Resume and checks it continues this run: the same builder, classes, seed and
+// batch size.
+func resumeFrom(cfg Config, labels []string, builder string) (*Checkpoint, error) {
+	ck, err := LoadCheckpoint(cfg.Resume)
+	if err != nil {
 		return nil, err
 	}
-	if valSet != nil {
-		if r.val, err = newEvaluator(r.g, valSet, cfg.Batch, max(cfg.Threads, 1), cfg.Resize); err != nil {
-			return nil, err
-		}
+	if b := ck.State.Builder; b != builder {
+		return nil, fmt.Errorf("train: %s is a %s checkpoint; this run trains %s", cfg.Resume, b, builder)
 	}
-	r.perStep = r.train.Batches()
-	return r, nil
+	if err := sameLabels(ck.State.Labels, labels); err != nil {
+		return nil, err
+	}
+	if ck.State.Seed != cfg.Seed || ck.State.Batch != cfg.Batch {
+		return nil, fmt.Errorf("train: the checkpoint was trained with seed %d and batch %d, this run has %d and %d; the data order would differ",
+			ck.State.Seed, ck.State.Batch, cfg.Seed, cfg.Batch)
+	}
+	return ck, nil
 }
 
 func sameLabels(a, b []string) error {
@@ -281,18 +349,18 @@ func (r *runner) run(ctx context.Context, cb Callbacks) (*Result, error) {
 		var busy time.Duration
 		seenAtStart := st.EpochSeen
 		ectx, cancel := context.WithCancel(ctx)
-		batches := r.train.Epoch(ectx, st.Epoch, st.Step)
+		steps := r.steps(ectx, st.Epoch, st.Step)
 		for {
 			if ctx.Err() != nil {
 				break
 			}
-			b, ok := <-batches
+			b, ok := <-steps
 			if !ok {
 				break
 			}
 			t0 := time.Now()
 			lr := r.lr(st.GlobalStep)
-			loss, right, err := r.net.step(b.X, b.Labels[:b.N])
+			loss, right, err := b.run()
 			if err != nil {
 				cancel()
 				return res, err
@@ -301,12 +369,12 @@ func (r *runner) run(ctx context.Context, cb Callbacks) (*Result, error) {
 			busy += time.Since(t0)
 			st.Step++
 			st.GlobalStep++
-			st.EpochLoss += loss * float64(b.N)
+			st.EpochLoss += loss * float64(b.n)
 			st.EpochCorrect += right
-			st.EpochSeen += b.N
+			st.EpochSeen += b.n
 			if cb.Step != nil {
-				cb.Step(StepInfo{Epoch: st.Epoch, Step: b.Index, Steps: r.perStep, GlobalStep: st.GlobalStep, Loss: loss,
-					Accuracy: float64(right) / float64(b.N), LR: lr, ImagesPerSec: float64(st.EpochSeen-seenAtStart) / busy.Seconds()})
+				cb.Step(StepInfo{Epoch: st.Epoch, Step: b.index, Steps: r.perStep, GlobalStep: st.GlobalStep, Loss: loss,
+					Accuracy: float64(right) / float64(b.n), LR: lr, ImagesPerSec: float64(st.EpochSeen-seenAtStart) / busy.Seconds()})
 			}
 			if r.cfg.CheckpointEvery > 0 && st.GlobalStep%int64(r.cfg.CheckpointEvery) == 0 && st.Step < r.perStep {
 				if err := r.save(); err != nil {
@@ -331,12 +399,12 @@ func (r *runner) run(ctx context.Context, cb Callbacks) (*Result, error) {
 		if busy > 0 {
 			info.ImagesPerSec = float64(st.EpochSeen-seenAtStart) / busy.Seconds()
 		}
-		if r.val != nil {
-			m, err := r.val.run(ctx, r.g)
+		if r.validate != nil {
+			m, dm, err := r.validate(ctx)
 			if err != nil && ctx.Err() == nil {
 				return res, err
 			}
-			info.Val = m
+			info.Val, info.Detection = m, dm
 		}
 		info.Elapsed = time.Since(start)
 		st.Epoch++

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -196,8 +197,16 @@ func init() {
 		labelsPath := fs.String("labels", "", "class names for IDX data, one per line (default: labels.txt beside the IDX files, else the label numbers)")
 		resume := fs.Bool("resume", false, "continue the run saved in --out")
 		asJSON := fs.Bool("json", false, "print one JSON line per epoch instead of the progress bar")
+		task := fs.String("task", "classification", "classification, or detection: an SSD detector on boxes (Pascal VOC, CSV, COCO JSON or YOLO data)")
+		split := fs.String("split", "", "detection: the image list ImageSets/Main/NAME.txt of VOC data (default: every annotated image)")
+		valPath := fs.String("val", "", "detection: validation data (default: a seeded 10 % of the training images)")
+		images := fs.String("images", "", "detection: the folder of the images of CSV or COCO annotations")
+		skipBad := fs.Bool("skip-bad", false, "detection: skip bad annotations (counted) instead of stopping at the first")
 		if err := parse(fs, args); err != nil {
 			return err
+		}
+		if *task != "classification" && *task != "detection" {
+			return usagef("--task %q: want classification or detection", *task)
 		}
 		switch {
 		case fs.NArg() > 0:
@@ -262,6 +271,16 @@ func init() {
 			cfg.Schedule.Decay = optim.Constant
 		default:
 			return usagef("--schedule %q: want cosine, step, exponential or constant", *schedule)
+		}
+		if *task == "detection" {
+			if *resume {
+				cfg.Resume = *out
+			}
+			fromSet := false
+			fs.Visit(func(f *flag.Flag) { fromSet = fromSet || f.Name == "from" || f.Name == "alpha" })
+			return trainDetector(detectorRun{cfg: cfg, data: *dataPath, split: *split, val: *valPath, images: *images,
+				skipBad: *skipBad, from: *from, fromSet: fromSet, alpha: *alpha, resolution: *res, augment: *augment,
+				valSplit: *valSplit, epochs: *epochs, json: *asJSON, out: *out}, stdout, stderr)
 		}
 		model := mobilenetv1.Config{Alpha: *alpha, Resolution: *res, Seed: *seed}
 		if *from != "" {

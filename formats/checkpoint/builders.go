@@ -181,18 +181,19 @@ func checkV1(c mobilenetv1.Config) error {
 }
 
 // v1Body returns the float32 constants of the MobileNet V1 body of c (Conv2d_0 and the thirteen
-// blocks, batch norm included) and the depth of each end point (index 0 Conv2d_0, i block i).
-func v1Body(c mobilenetv1.Config) (int64, []int64) {
+// blocks, with norm floats per channel after each convolution: 4 for batch norm, 1 for the bias of a
+// folded network) and the depth of each end point (index 0 Conv2d_0, i block i).
+func v1Body(c mobilenetv1.Config, norm int64) (int64, []int64) {
 	depth := func(d int) int64 { return int64(max(int(float64(d)*c.Alpha), c.MinDepth)) }
 	cin := depth(mobilenetv1.FirstDepth)
-	n := 9*int64(c.Channels)*cin + 4*cin
+	n := 9*int64(c.Channels)*cin + norm*cin
 	ends := []int64{cin}
 	for _, b := range mobilenetv1.Blocks {
 		d := depth(b.Depth)
 		if c.FullConv {
-			n += 9*cin*d + 4*d
+			n += 9*cin*d + norm*d
 		} else {
-			n += 9*cin + 4*cin + cin*d + 4*d
+			n += 9*cin + norm*cin + cin*d + norm*d
 		}
 		cin = d
 		ends = append(ends, d)
@@ -202,7 +203,7 @@ func v1Body(c mobilenetv1.Config) (int64, []int64) {
 
 // v1Floats returns the number of float32 constants mobilenetv1.Build allocates for a checked c.
 func v1Floats(c mobilenetv1.Config) int64 {
-	n, ends := v1Body(c)
+	n, ends := v1Body(c, 4)
 	return n + int64(c.Classes)*(ends[len(ends)-1]+1)
 }
 
@@ -248,7 +249,11 @@ func checkSSD(c ssd.Config) error {
 // ssdFloats returns the number of float32 constants ssd.Build allocates for a checked c: the backbone
 // body, the extra feature layers, a box and a class predictor per feature map, and the anchors.
 func ssdFloats(c ssd.Config) int64 {
-	n, ends := v1Body(mobilenetv1.Config{Alpha: c.Alpha, Channels: 3, MinDepth: ssd.MinDepth})
+	norm := int64(4)
+	if c.Folded {
+		norm = 1
+	}
+	n, ends := v1Body(mobilenetv1.Config{Alpha: c.Alpha, Channels: 3, MinDepth: ssd.MinDepth}, norm)
 	// Spatial size of each end point: SAME padding gives ⌈size/stride⌉.
 	size := (c.Resolution + 1) / 2
 	sizes := []int64{int64(size)}
@@ -262,7 +267,7 @@ func ssdFloats(c ssd.Config) int64 {
 	for _, d := range ssd.ExtraDepths {
 		depth := int64(max(int(float64(d)*c.Alpha), ssd.MinDepth))
 		half := int64(max(int(float64(d/2)*c.Alpha), ssd.MinDepth))
-		n += cin*half + 4*half + 9*half*depth + 4*depth
+		n += cin*half + norm*half + 9*half*depth + norm*depth
 		cin, s = depth, (s+1)/2
 		features = append(features, feature{depth, s})
 	}

@@ -141,7 +141,10 @@ func alphaString(a float64) string {
 type Layers struct {
 	G   *graph.Graph
 	Err error
-	rng *rand.Rand
+	// Folded builds the inference form instead of the training form: each convolution carries a bias
+	// and its ReLU6, without batch norm, as exported detectors are (the form fine-tuned from them).
+	Folded bool
+	rng    *rand.Rand
 }
 
 // NewLayers starts a graph named name whose weights are drawn from seed.
@@ -171,7 +174,8 @@ func (l *Layers) spatial(x int) (int, int) {
 	return s[1], s[2]
 }
 
-// Conv adds a k×k convolution with SAME padding and no bias, then batch norm and ReLU6.
+// Conv adds a k×k convolution with SAME padding and no bias, then batch norm and ReLU6 (Folded: a
+// convolution with a zero bias and a fused ReLU6).
 func (l *Layers) Conv(name string, x, k, stride, depth int) int {
 	if l.Err != nil {
 		return 0
@@ -180,11 +184,15 @@ func (l *Layers) Conv(name string, x, k, stride, depth int) int {
 	h, w := l.spatial(x)
 	pads, _, _ := ref.SamePads(h, w, k, k, stride, stride, 1, 1)
 	wt := l.heNormal(name+"/weights", tensor.Shape{depth, k, k, cin}, k*k*cin)
+	if l.Folded {
+		return l.add(name, &graph.Conv2D{StrideH: stride, StrideW: stride, Pads: pads, Act: graph.ActReLU6}, x, wt, l.zeros(name+"/biases", depth))
+	}
 	x = l.add(name, &graph.Conv2D{StrideH: stride, StrideW: stride, Pads: pads}, x, wt)
 	return l.bnRelu6(name, x, depth)
 }
 
-// Depthwise adds a 3×3 depthwise convolution with SAME padding, then batch norm and ReLU6.
+// Depthwise adds a 3×3 depthwise convolution with SAME padding, then batch norm and ReLU6 (Folded: a
+// depthwise convolution with a zero bias and a fused ReLU6).
 func (l *Layers) Depthwise(name string, x, stride int) int {
 	if l.Err != nil {
 		return 0
@@ -193,6 +201,9 @@ func (l *Layers) Depthwise(name string, x, stride int) int {
 	h, w := l.spatial(x)
 	pads, _, _ := ref.SamePads(h, w, 3, 3, stride, stride, 1, 1)
 	wt := l.heNormal(name+"/depthwise_weights", tensor.Shape{1, 3, 3, c}, 9)
+	if l.Folded {
+		return l.add(name, &graph.DepthwiseConv2D{StrideH: stride, StrideW: stride, Pads: pads, Act: graph.ActReLU6}, x, wt, l.zeros(name+"/biases", c))
+	}
 	x = l.add(name, &graph.DepthwiseConv2D{StrideH: stride, StrideW: stride, Pads: pads}, x, wt)
 	return l.bnRelu6(name, x, c)
 }

@@ -20,6 +20,9 @@ type Config struct {
 	Resolution int     // input height and width; 0 means 300
 	Classes    int     // object classes without background; 0 means 90 (COCO)
 	Seed       uint64  // seed of the initial weights
+	// Folded builds the form of the exported detector: convolutions with a bias and a fused ReLU6, no
+	// batch norm. It is the form fine-tuned from the official COCO detector (see FromOfficial).
+	Folded bool `json:",omitempty"`
 	// PostProcess configures the detection post-process; the zero value means the COCO export's
 	// (10 detections, one class each, score threshold 1e-8, IoU 0.6, scales 10, 10, 5, 5).
 	PostProcess detect.Options
@@ -67,6 +70,7 @@ func Build(c Config) (*graph.Graph, error) {
 		return nil, fmt.Errorf("ssd: %w", err)
 	}
 	l := mobilenetv1.NewLayers(fmt.Sprintf("ssd_mobilenet_v1_%g_%d", c.Alpha, c.Resolution), c.Seed)
+	l.Folded = c.Folded
 	x := l.G.AddInput("normalized_input_image_tensor", tensor.Float32, tensor.Shape{1, c.Resolution, c.Resolution, 3}, nil)
 	ends := l.Body(x, bc)
 	features := []int{ends[11], ends[13]}

@@ -26,6 +26,10 @@ func Curves(path string, epochs []train.EpochInfo) error {
 	}
 	loss, acc := plot.New(), plot.New()
 	loss.Title.Text, acc.Title.Text = "loss", "accuracy"
+	detector := epochs[0].Detection != nil
+	if detector {
+		acc.Title.Text = "mAP@0.5"
+	}
 	loss.X.Label.Text, acc.X.Label.Text = "epoch", "epoch"
 	series := func(f func(train.EpochInfo) (float64, bool)) plotter.XYs {
 		var xy plotter.XYs
@@ -58,7 +62,7 @@ func Curves(path string, epochs []train.EpochInfo) error {
 	}{
 		{loss, "train", func(e train.EpochInfo) (float64, bool) { return e.TrainLoss, true }, blue},
 		{loss, "validation", func(e train.EpochInfo) (float64, bool) { return val(e, false) }, orange},
-		{acc, "train", func(e train.EpochInfo) (float64, bool) { return e.TrainAcc, true }, blue},
+		{acc, "train", func(e train.EpochInfo) (float64, bool) { return e.TrainAcc, !detector }, blue},
 		{acc, "validation", func(e train.EpochInfo) (float64, bool) { return val(e, true) }, orange},
 	} {
 		if err := add(s.p, s.name, series(s.f), s.c); err != nil {
@@ -71,6 +75,9 @@ func Curves(path string, epochs []train.EpochInfo) error {
 }
 
 func val(e train.EpochInfo, accuracy bool) (float64, bool) {
+	if e.Detection != nil {
+		return e.Detection.MAP50, accuracy
+	}
 	if e.Val == nil {
 		return 0, false
 	}
