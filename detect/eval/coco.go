@@ -127,11 +127,11 @@ func COCO(gt []GroundTruth, dt []Detection, images, categories []int) (*Result, 
 			categories = append(categories, g.Category)
 		}
 	}
-	imgRank, catIDs := ranks(images), slices.Compact(slices.Sorted(slices.Values(categories)))
-	catRank := ranks(catIDs)
+	catIDs := sortedUnique(categories)
+	imgRank, catRank := ranks(sortedUnique(images)), ranks(catIDs)
 
 	// Both lists sorted by category, image, falling score (detections) and given order.
-	var gs []ref
+	gs := make([]ref, 0, len(gt))
 	for i, g := range gt {
 		if ir, ok := imgRank[g.Image]; ok {
 			if cr, ok := catRank[g.Category]; ok {
@@ -140,7 +140,7 @@ func COCO(gt []GroundTruth, dt []Detection, images, categories []int) (*Result, 
 		}
 	}
 	res := &Result{PerCategory: make(map[int]CategoryAP, len(catIDs))}
-	var ds []ref
+	ds := make([]ref, 0, len(dt))
 	for i, d := range dt {
 		ir, iok := imgRank[d.Image]
 		cr, cok := catRank[d.Category]
@@ -173,9 +173,11 @@ func COCO(gt []GroundTruth, dt []Detection, images, categories []int) (*Result, 
 	return res, nil
 }
 
-// ranks returns each distinct id's rank in increasing order.
-func ranks(ids []int) map[int]int {
-	sorted := slices.Compact(slices.Sorted(slices.Values(ids)))
+// sortedUnique returns the distinct ids in increasing order.
+func sortedUnique(ids []int) []int { return slices.Compact(slices.Sorted(slices.Values(ids))) }
+
+// ranks maps each of the sorted distinct ids to its index.
+func ranks(sorted []int) map[int]int {
 	r := make(map[int]int, len(sorted))
 	for i, id := range sorted {
 		r[id] = i
@@ -239,7 +241,7 @@ func evalCategory(gt []GroundTruth, dt []Detection, gs, ds []ref) categoryEval {
 		score   float64
 		img, at int
 	}
-	var all []ranked
+	all := make([]ranked, 0, len(ds))
 	for len(gs) > 0 || len(ds) > 0 {
 		img := math.MaxInt
 		if len(gs) > 0 {
