@@ -95,6 +95,9 @@ func EvaluateDetector(ctx context.Context, g *graph.Graph, set *detdata.Set, bat
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	for b := range ld.Epoch(ctx, 0, 0) {
+		if b.Err != nil {
+			return nil, b.Err
+		}
 		n := copy(x.F32, b.X[:b.N*(x.Len()/batch)])
 		clear(x.F32[n:])
 		out, err := prog.Run(x)
@@ -220,6 +223,9 @@ func setupDetector(dc DetectorConfig) (*runner, error) {
 	r.steps = func(ctx context.Context, epoch, from int) <-chan pendingStep {
 		return adapt(ctx, loader.Epoch(ctx, epoch, from), func(b *detdata.Batch) pendingStep {
 			return pendingStep{index: b.Index, n: b.N, run: func() (float64, int, error) {
+				if b.Err != nil {
+					return 0, 0, b.Err
+				}
 				loss, _, err := det.step(b.X, b.Boxes)
 				return loss, 0, err
 			}}
