@@ -88,7 +88,7 @@ func maskAct(dy, y []float32, act Act, threads int) {
 		return
 	}
 	lo, hi := act.Range()
-	parallelRange(threads, len(dy), 4096, func(i0, i1 int) { kernels.ClampBackward(dy, dy, y, lo, hi, i0, i1) })
+	parallelRange(threads, len(dy), 4096, func(i0, i1 int) { kernels.MaskClamped(dy[i0:i1], y[i0:i1], lo, hi) })
 }
 
 // refMaskAct is maskAct's reference twin.
