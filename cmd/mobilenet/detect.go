@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mobilenet-go/mobilenet"
+	"github.com/mobilenet-go/mobilenet/internal/atomicfile"
 	"github.com/mobilenet-go/mobilenet/vision"
 )
 
@@ -21,7 +22,7 @@ type detectResult struct {
 
 func init() {
 	c := &command{name: "detect", summary: "find objects in images with SSD MobileNet (the built-in COCO detector by default)",
-		usage: "[--model M.tflite] [--labels FILE] [--threshold T] [--max N] [--rounding R] [--max-pixels N] [--json] [-o OUT] IMAGE|DIR ..."}
+		usage: "[--model M.tflite|DET.safetensors] [--labels FILE] [--threshold T] [--max N] [--rounding R] [--max-pixels N] [--json] [--coco-json OUT.json] [-o OUT] IMAGE|DIR ..."}
 	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stdout)
 		model := fs.String("model", "", "a .tflite SSD detector with TFLite_Detection_PostProcess (default: the built-in COCO SSD MobileNet V1 uint8)")
@@ -32,6 +33,7 @@ func init() {
 		maxPixels := fs.Int64("max-pixels", mobilenet.DefaultMaxPixels, "refuse images whose header claims more pixels, before decoding")
 		asJSON := fs.Bool("json", false, "print a JSON array of {image, detections}")
 		out := fs.String("o", "", "write the image with the boxes drawn: a .png or .jpg file for one image, or an existing directory")
+		cocoJSON := fs.String("coco-json", "", "also write every detection in COCO's result format, for coco-eval (image_id: the number ending the file name, as COCO names its images; category_id: the label map's id, class + 1; use --threshold 0 to evaluate)")
 		if err := parse(fs, args); err != nil {
 			return err
 		}
@@ -95,6 +97,11 @@ func init() {
 				results[i].Detections = []mobilenet.Detection{}
 			}
 		}
+		if *cocoJSON != "" {
+			if err := writeCOCOResults(*cocoJSON, results); err != nil {
+				return err
+			}
+		}
 		if *asJSON {
 			if err := json.NewEncoder(stdout).Encode(results); err != nil {
 				return err
@@ -128,4 +135,49 @@ func drawnName(path string) string {
 		return stem + ".detections.jpg"
 	}
 	return stem + ".detections.png"
+}
+
+// cocoResult is one detection in COCO's result format.
+type cocoResult struct {
+	ImageID    int        `json:"image_id"`
+	CategoryID int        `json:"category_id"`
+	BBox       [4]float64 `json:"bbox"`
+	Score      float64    `json:"score"`
+}
+
+// imageID returns the number that ends a file name's stem (COCO_val2014_000000000042.jpg → 42), or an
+// error when there is none.
+func imageID(path string) (int, error) {
+	stem := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	i := len(stem)
+	for i > 0 && stem[i-1] >= '0' && stem[i-1] <= '9' {
+		i--
+	}
+	if i == len(stem) || len(stem)-i > 12 {
+		return 0, fmt.Errorf("--coco-json: %s: the file name does not end in an image id", path)
+	}
+	n := 0
+	for _, c := range stem[i:] {
+		n = 10*n + int(c-'0')
+	}
+	return n, nil
+}
+
+// writeCOCOResults writes the detections of results as a COCO result file, atomically.
+func writeCOCOResults(path string, results []detectResult) error {
+	out := []cocoResult{}
+	for _, r := range results {
+		if r.Error != "" {
+			continue
+		}
+		id, err := imageID(r.Image)
+		if err != nil {
+			return err
+		}
+		for _, d := range r.Detections {
+			out = append(out, cocoResult{ImageID: id, CategoryID: d.Class + 1, Score: float64(d.Score),
+				BBox: [4]float64{float64(d.Box.XMin), float64(d.Box.YMin), float64(d.Box.XMax - d.Box.XMin), float64(d.Box.YMax - d.Box.YMin)}})
+		}
+	}
+	return atomicfile.Write(path, func(w io.Writer) error { return json.NewEncoder(w).Encode(out) })
 }
