@@ -1,6 +1,7 @@
 package mobilenet
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"io"
@@ -53,6 +54,12 @@ func (m *Model) IsDetector() bool { return postProcess(m.g) != nil && len(m.g.Ou
 // Detect finds objects in img: the detections scoring at least the threshold (WithThreshold, 0.5 by
 // default), best first, at most WithMaxDetections of them, with boxes in pixels of img.
 func (m *Model) Detect(img image.Image) ([]Detection, error) {
+	return m.DetectContext(context.Background(), img)
+}
+
+// DetectContext is Detect that gives up between two layers once ctx is done, with an error wrapping
+// ctx.Err().
+func (m *Model) DetectContext(ctx context.Context, img image.Image) ([]Detection, error) {
 	if !m.IsDetector() {
 		return nil, fmt.Errorf("%s is not a detector (it has no TFLite_Detection_PostProcess op)", m.name)
 	}
@@ -60,7 +67,7 @@ func (m *Model) Detect(img image.Image) ([]Detection, error) {
 	if err != nil {
 		return nil, err
 	}
-	outs, err := m.Run(x)
+	outs, err := m.RunContext(ctx, x)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +93,7 @@ func (m *Model) Detect(img image.Image) ([]Detection, error) {
 // DetectReader decodes an image (refused before decoding when its header claims more pixels than the
 // limit) and detects objects in it; it returns the decoded image too, for drawing.
 func (m *Model) DetectReader(r io.Reader) (image.Image, []Detection, error) {
-	img, _, err := vision.Decode(r, m.cfg.maxPixels)
+	img, _, err := m.cfg.limits.Decode(r)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -13,6 +13,7 @@
 package mobilenet
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"io"
@@ -51,7 +52,7 @@ type config struct {
 	rounding      Rounding
 	labels        []string
 	crop          float64
-	maxPixels     int64
+	limits        vision.Limits
 	threshold     float64
 	maxDetections int
 }
@@ -73,7 +74,14 @@ func WithThreshold(t float64) Option { return func(c *config) { c.threshold = t 
 func WithMaxDetections(n int) Option { return func(c *config) { c.maxDetections = n } }
 
 // WithMaxPixels refuses images whose header claims more than n pixels, before decoding them.
-func WithMaxPixels(n int64) Option { return func(c *config) { c.maxPixels = n } }
+func WithMaxPixels(n int64) Option { return func(c *config) { c.limits.MaxPixels = n } }
+
+// WithMaxProgressivePixels refuses progressive JPEGs whose header claims more than n pixels, before
+// decoding them (default vision.DefaultMaxProgressivePixels): Go's decoder holds every DCT coefficient
+// of a progressive image, up to 12 bytes a pixel.
+func WithMaxProgressivePixels(n int64) Option {
+	return func(c *config) { c.limits.MaxProgressivePixels = n }
+}
 
 // Model is a loaded model ready to classify images.
 type Model struct {
@@ -82,7 +90,35 @@ type Model struct {
 	tfl    *tflite.Model
 	labels []string
 	cfg    config
-	progs  sync.Pool // *graph.Program at batch 1
+	progs  programs
+}
+
+// programs keeps a Model's compiled programs (batch 1) for reuse: as many as callers have run at
+// once, for the Model's life. A sync.Pool would drop them at every garbage collection, and the next
+// call would pay for a compilation.
+type programs struct {
+	mu   sync.Mutex
+	free []*graph.Program
+}
+
+// get returns a free program, or nil when every program is in use.
+func (ps *programs) get() *graph.Program {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	n := len(ps.free)
+	if n == 0 {
+		return nil
+	}
+	p := ps.free[n-1]
+	ps.free = ps.free[:n-1]
+	return p
+}
+
+// put gives a program back.
+func (ps *programs) put(p *graph.Program) {
+	ps.mu.Lock()
+	ps.free = append(ps.free, p)
+	ps.mu.Unlock()
 }
 
 // Prediction is one class of a classification result.
@@ -155,7 +191,7 @@ func Default(opts ...Option) (*Model, error) { return builtinClassifier.load(opt
 
 // newModel prepares a graph for use; tm is the .tflite file it came from, or nil.
 func newModel(name string, g *graph.Graph, tm *tflite.Model, opts []Option) (*Model, error) {
-	cfg := config{rounding: XNNPACK, maxPixels: DefaultMaxPixels, threshold: 0.5}
+	cfg := config{rounding: XNNPACK, limits: vision.Limits{MaxPixels: DefaultMaxPixels}, threshold: 0.5}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -165,7 +201,7 @@ func newModel(name string, g *graph.Graph, tm *tflite.Model, opts []Option) (*Mo
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	m.progs.Put(p)
+	m.progs.put(p)
 	m.labels = cfg.labels
 	if m.labels == nil {
 		classes := m.classes()
@@ -212,12 +248,18 @@ func (m *Model) classes() int {
 // Run executes the model on raw input tensors (one per model input, batch 1) and returns copies of
 // every output tensor.
 func (m *Model) Run(inputs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
+	return m.RunContext(context.Background(), inputs...)
+}
+
+// RunContext is Run that gives up between two layers once ctx is done, with an error wrapping
+// ctx.Err().
+func (m *Model) RunContext(ctx context.Context, inputs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
 	p, err := m.program()
 	if err != nil {
 		return nil, err
 	}
-	defer m.progs.Put(p)
-	outs, err := p.Run(inputs...)
+	defer m.progs.put(p)
+	outs, err := p.RunContext(ctx, inputs...)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +279,7 @@ func (m *Model) Run(inputs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
 }
 
 func (m *Model) program() (*graph.Program, error) {
-	if p, ok := m.progs.Get().(*graph.Program); ok {
+	if p := m.progs.get(); p != nil {
 		return p, nil
 	}
 	return m.compile()
@@ -246,23 +288,22 @@ func (m *Model) program() (*graph.Program, error) {
 // Preprocess turns an image into the model's input tensor: central crop (when configured), bilinear
 // resize to the input size (TFLite's label_image: align_corners and half_pixel_centers false), then the
 // input's normalisation: float (x − 127.5)/127.5, uint8 raw, int8 x − 128; one-channel models take the
-// ITU-R 601 luma.
+// ITU-R 601 luma. It converts only the pixels the resize reads (vision.ResizeImage): its memory is
+// that of the input tensor, whatever the size of img.
 func (m *Model) Preprocess(img image.Image) (*tensor.Tensor, error) {
 	in := m.Input()
 	if len(in.Shape) != 4 {
 		return nil, fmt.Errorf("%s: input shape %v is not an image (NHWC)", m.name, in.Shape)
 	}
 	_, h, w, c := in.Shape.NHWC()
-	px, err := vision.ToPixels(img, c)
+	crop := m.cfg.crop
+	if !(crop > 0 && crop < 1) {
+		crop = 0
+	}
+	px, err := vision.ResizeImage(img, h, w, c, crop)
 	if err != nil {
 		return nil, err
 	}
-	if m.cfg.crop > 0 && m.cfg.crop < 1 {
-		if px, err = vision.CentralCrop(px, m.cfg.crop); err != nil {
-			return nil, err
-		}
-	}
-	px = vision.ResizeBilinear(px, h, w)
 	t := &tensor.Tensor{Shape: in.Shape.Clone(), DType: in.DType, Quant: in.Quant}
 	switch in.DType {
 	case tensor.Float32:
@@ -280,11 +321,17 @@ func (m *Model) Preprocess(img image.Image) (*tensor.Tensor, error) {
 // Classify returns the k most probable classes of img, best first. Scores are the model's outputs
 // dequantized (code × scale for 8-bit models).
 func (m *Model) Classify(img image.Image, k int) ([]Prediction, error) {
+	return m.ClassifyContext(context.Background(), img, k)
+}
+
+// ClassifyContext is Classify that gives up between two layers once ctx is done, with an error
+// wrapping ctx.Err().
+func (m *Model) ClassifyContext(ctx context.Context, img image.Image, k int) ([]Prediction, error) {
 	x, err := m.Preprocess(img)
 	if err != nil {
 		return nil, err
 	}
-	outs, err := m.Run(x)
+	outs, err := m.RunContext(ctx, x)
 	if err != nil {
 		return nil, err
 	}
@@ -292,9 +339,9 @@ func (m *Model) Classify(img image.Image, k int) ([]Prediction, error) {
 }
 
 // ClassifyReader decodes an image (JPEG, PNG, GIF, BMP or WebP; refused before decoding when its
-// header claims more pixels than the limit) and classifies it.
+// header claims more pixels than the limits) and classifies it.
 func (m *Model) ClassifyReader(r io.Reader, k int) ([]Prediction, error) {
-	img, _, err := vision.Decode(r, m.cfg.maxPixels)
+	img, _, err := m.cfg.limits.Decode(r)
 	if err != nil {
 		return nil, err
 	}

@@ -1,10 +1,10 @@
 package mobilenet
 
 import (
-	"math"
 	"path/filepath"
 	"testing"
 
+	"github.com/mobilenet-go/mobilenet/internal/approx"
 	"github.com/mobilenet-go/mobilenet/internal/golden"
 	"github.com/mobilenet-go/mobilenet/internal/lcg"
 	"github.com/mobilenet-go/mobilenet/tensor"
@@ -43,6 +43,8 @@ func seededInput(m *Model, seed uint32) *tensor.Tensor {
 		t.F32 = lcg.Float32s(seed, n)
 	case tensor.Uint8:
 		t.U8 = lcg.Uint8s(seed, n)
+	case tensor.Int8:
+		t.I8 = lcg.Int8s(seed, n)
 	}
 	return t
 }
@@ -50,7 +52,7 @@ func seededInput(m *Model, seed uint32) *tensor.Tensor {
 var quantClassifiers = []string{"mobilenet_v1_0.25_128_quant.tflite", "mobilenet_v1_0.25_224_quant.tflite", "mobilenet_v1_0.75_192_quant.tflite"}
 
 // TestQuantizedEqualsOracle: in the default (XNNPACK) rounding, every output code of every golden case
-// equals the TFLite interpreter's.
+// equals the TFLite interpreter's, and there are as many codes as the oracle gave.
 func TestQuantizedEqualsOracle(t *testing.T) {
 	for _, name := range quantClassifiers {
 		m := loadShared(t, name)
@@ -63,18 +65,17 @@ func TestQuantizedEqualsOracle(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := c.Outputs[0].Ints
-			for i, q := range out[0].U8 {
-				if int32(q) != want[i] {
-					t.Fatalf("%s seed %d: output %d is %d, the oracle says %d", name, c.Seed, i, q, want[i])
-				}
+			if err := approx.Codes(out[0].U8, c.Outputs[0].Ints, 0); err != nil {
+				t.Fatalf("%s seed %d: against the oracle: %v", name, c.Seed, err)
 			}
 		}
 	}
 }
 
 // TestReferenceRoundingAgreement: TFLite's reference kernels round differently; they must still agree
-// with the oracle on at least 97 % of output codes.
+// with the oracle on at least 97 % of output codes, and never be more than 16 codes apart (one-code
+// rounding differences compound through 28 layers: 2 to 9 codes at most, measured). Their exact
+// rounding is checked against TFLite Micro's kernel tests in kernels/qref (TestTFLiteMicroVectors).
 func TestReferenceRoundingAgreement(t *testing.T) {
 	for _, name := range quantClassifiers {
 		m := loadShared(t, name, WithRounding(Reference))
@@ -85,8 +86,12 @@ func TestReferenceRoundingAgreement(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			want := c.Outputs[0].Ints
+			if len(out[0].U8) != len(want) || len(want) == 0 {
+				t.Fatalf("%s seed %d: %d output codes, the oracle %d", name, c.Seed, len(out[0].U8), len(want))
+			}
 			for i, q := range out[0].U8 {
-				d := int(q) - int(c.Outputs[0].Ints[i])
+				d := int(q) - int(want[i])
 				if d == 0 {
 					same++
 				}
@@ -94,14 +99,19 @@ func TestReferenceRoundingAgreement(t *testing.T) {
 				total++
 			}
 		}
+		if total == 0 {
+			t.Fatalf("%s: no codes compared", name)
+		}
 		share := float64(same) / float64(total)
 		t.Logf("%s: reference rounding agrees on %.2f %% of %d codes (max %d apart)", name, 100*share, total, worst)
-		if share < 0.97 {
-			t.Errorf("%s: only %.2f %% of codes agree", name, 100*share)
+		if share < 0.97 || worst > 16 {
+			t.Errorf("%s: %.2f %% of codes agree (want at least 97 %%), max %d apart (want at most 16)", name, 100*share, worst)
 		}
 	}
 }
 
+// TestFloatEqualsOracle: the official float model's softmax equals the TFLite interpreter's within 1e-5
+// on every golden case (a NaN or a short output fails).
 func TestFloatEqualsOracle(t *testing.T) {
 	const name = "mobilenet_v1_0.25_224_1_default_1.tflite"
 	m := loadShared(t, name)
@@ -112,12 +122,11 @@ func TestFloatEqualsOracle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, v := range c.Outputs[0].Floats {
-			worst = math.Max(worst, math.Abs(float64(out[0].F32[i]-v)))
+		if err := approx.Close(out[0].F32, c.Outputs[0].Floats, 1e-5, 0); err != nil {
+			t.Fatalf("%s seed %d: against the oracle: %v", name, c.Seed, err)
 		}
+		d, _, _ := approx.MaxAbsDiff(out[0].F32, c.Outputs[0].Floats)
+		worst = max(worst, d)
 	}
-	t.Logf("%s: max |diff| %.3g over %d cases", name, worst, len(gf.Cases))
-	if worst > 1e-5 {
-		t.Errorf("max |diff| %.3g > 1e-5", worst)
-	}
+	t.Logf("%s: max |diff| %.3g over %d cases (tolerance 1e-5)", name, worst, len(gf.Cases))
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/mobilenet-go/mobilenet/detect"
+	"github.com/mobilenet-go/mobilenet/internal/approx"
 )
 
 func TestAnchorsDefault(t *testing.T) {
@@ -34,19 +35,23 @@ func TestAnchorsDefault(t *testing.T) {
 	}
 	for _, tc := range tests {
 		g := a[tc.i]
-		if d := maxDiff(g, tc.want); d > 1e-6 {
-			t.Errorf("anchor %d = %+v, want %+v", tc.i, g, tc.want)
+		if err := approx.Close(coords(g), coords(tc.want), 1e-6, 0); err != nil {
+			t.Errorf("anchor %d = %+v, want %+v: %v", tc.i, g, tc.want, err)
 		}
 	}
 	// FACTS §5: anchor 0 = (0.0263, 0.0263, 0.1, 0.1).
-	if d := maxDiff(a[0], detect.Anchor{YC: 0.0263, XC: 0.0263, H: 0.1, W: 0.1}); d > 1e-4 {
-		t.Errorf("anchor 0 = %+v", a[0])
+	if err := approx.Close(coords(a[0]), coords(detect.Anchor{YC: 0.0263, XC: 0.0263, H: 0.1, W: 0.1}), 1e-4, 0); err != nil {
+		t.Errorf("anchor 0 = %+v: %v", a[0], err)
 	}
 }
 
-func maxDiff(a, b detect.Anchor) float64 {
-	return max(math.Abs(float64(a.YC-b.YC)), math.Abs(float64(a.XC-b.XC)),
-		math.Abs(float64(a.H-b.H)), math.Abs(float64(a.W-b.W)))
+// coords returns the anchors' coordinates (yc, xc, h, w of each, in order) as one slice, for approx.
+func coords(as ...detect.Anchor) []float32 {
+	out := make([]float32, 0, 4*len(as))
+	for _, a := range as {
+		out = append(out, a.YC, a.XC, a.H, a.W)
+	}
+	return out
 }
 
 // TestAnchorsMatchModels compares the generated anchors with the uint8 anchor constants
@@ -62,15 +67,14 @@ func TestAnchorsMatchModels(t *testing.T) {
 		if len(stored) != len(gen) {
 			t.Fatalf("%s: %d anchors, generated %d", name, len(stored), len(gen))
 		}
-		worst, at := 0.0, 0
-		for i := range gen {
-			if d := maxDiff(gen[i], stored[i]); d > worst {
-				worst, at = d, i
-			}
+		worst, i, err := approx.MaxAbsDiff(coords(gen...), coords(stored...))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
+		at := i / 4
 		// Half a step, plus float32 rounding of the dequantized value.
-		if worst > step/2*(1+1e-5) {
-			t.Errorf("%s: anchor %d = %+v, stored %+v: %.6f apart, more than half a step (%.6f)", name, at, gen[at], stored[at], worst, step/2)
+		if err := approx.Within("largest difference", worst, step/2*(1+1e-5)); err != nil {
+			t.Errorf("%s: anchor %d = %+v, stored %+v: %v (half a step)", name, at, gen[at], stored[at], err)
 		}
 		t.Logf("%s: step %.7f, largest difference %.7f at anchor %d", name, step, worst, at)
 	}
@@ -99,10 +103,7 @@ func TestAnchorsSmallConfigs(t *testing.T) {
 	got = detect.Anchors(c)
 	s0, s1 := math.Sqrt(0.2*0.6), math.Sqrt(0.6)
 	want = []detect.Anchor{{0.5, 0.5, 0.2, 0.2}, {0.5, 0.5, float32(s0), float32(s0)}, {0.5, 0.5, 0.6, 0.6}, {0.5, 0.5, float32(s1), float32(s1)}}
-	for i := range want {
-		if i >= len(got) || maxDiff(got[i], want[i]) > 1e-7 {
-			t.Errorf("anchors = %+v, want %+v", got, want)
-			break
-		}
+	if err := approx.Close(coords(got...), coords(want...), 1e-7, 0); err != nil {
+		t.Errorf("anchors = %+v, want %+v: %v", got, want, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/mobilenet-go/mobilenet/detect"
+	"github.com/mobilenet-go/mobilenet/internal/approx"
 )
 
 func TestIoU(t *testing.T) {
@@ -77,13 +78,11 @@ func TestDecode(t *testing.T) {
 	}
 	for i := 1; i < 3; i++ {
 		g, w := got[i], want[i]
-		if d := max(abs32(g.YMin-w.YMin), abs32(g.XMin-w.XMin), abs32(g.YMax-w.YMax), abs32(g.XMax-w.XMax)); d > 2e-7 {
-			t.Errorf("box %d = %+v, want %+v", i, g, w)
+		if err := approx.Close([]float32{g.YMin, g.XMin, g.YMax, g.XMax}, []float32{w.YMin, w.XMin, w.YMax, w.XMax}, 2e-7, 0); err != nil {
+			t.Errorf("box %d = %+v, want %+v: %v", i, g, w, err)
 		}
 	}
 }
-
-func abs32(x float32) float32 { return float32(math.Abs(float64(x))) }
 
 func TestDecodePanicsOnShortInput(t *testing.T) {
 	for _, tc := range []struct {

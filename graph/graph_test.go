@@ -1,9 +1,13 @@
 package graph
 
 import (
+	"context"
+	"errors"
+	"math"
 	"strings"
 	"testing"
 
+	"github.com/mobilenet-go/mobilenet/kernels/qref"
 	"github.com/mobilenet-go/mobilenet/kernels/ref"
 	"github.com/mobilenet-go/mobilenet/tensor"
 )
@@ -120,6 +124,73 @@ func TestReshapeShapes(t *testing.T) {
 		s, err := (&Reshape{Shape: c.target}).Shapes([]*Value{x})
 		if (err == nil) != c.ok || (c.ok && !s[0].Equal(c.want)) {
 			t.Errorf("reshape to %v: %v %v", c.target, s, err)
+		}
+	}
+}
+
+// TestRunContext: a done context stops a run before its next node, at batch 1 and on lanes, and the
+// program then runs again normally.
+func TestRunContext(t *testing.T) {
+	g := &Graph{}
+	x := g.AddInput("x", tensor.Float32, tensor.Shape{1, 2, 2, 3}, nil)
+	y, err := g.Add1("pool", &GlobalAvgPool{}, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Outputs = []int{y}
+	for _, batch := range []int{1, 3} {
+		p, err := Compile(g, Options{Batch: batch, Threads: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, _ := tensor.New(tensor.Float32, tensor.Shape{batch, 2, 2, 3})
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := p.RunContext(ctx, in); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "pool") {
+			t.Fatalf("batch %d: cancelled run: %v", batch, err)
+		}
+		if _, err := p.RunContext(context.Background(), in); err != nil {
+			t.Fatalf("batch %d: run after a cancelled one: %v", batch, err)
+		}
+	}
+}
+
+// TestQuantParamsCheckedAtCompile: the quantization parameters a crafted model may carry (a huge
+// multiplier, an infinite or subnormal scale, a zero point its type cannot hold) are refused when the
+// graph is compiled, with one line naming the tensor, never a panic when it runs.
+func TestQuantParamsCheckedAtCompile(t *testing.T) {
+	build := func(sx, sw, sy float32, zx, zw int32, dt tensor.DType) *Graph {
+		g := &Graph{}
+		x := g.AddInput("x", dt, tensor.Shape{1, 3, 3, 2}, tensor.PerTensor(sx, zx))
+		w, _ := tensor.New(dt, tensor.Shape{4, 1, 1, 2})
+		w.Quant = tensor.PerTensor(sw, zw)
+		wi := g.AddConst("w", w)
+		b, _ := tensor.New(tensor.Int32, tensor.Shape{4})
+		bi := g.AddConst("b", b)
+		y := g.AddValue(&Value{Name: "y", DType: dt, Shape: tensor.Shape{1, 3, 3, 4}, Quant: tensor.PerTensor(sy, 0)})
+		g.AddNode("conv", &Conv2D{StrideH: 1, StrideW: 1}, []int{x, wi, bi}, []int{y})
+		g.Outputs = []int{y}
+		return g
+	}
+	inf := float32(math.Inf(1))
+	cases := []struct {
+		name   string
+		g      *Graph
+		errHas string
+	}{
+		{"1e30 × 1e10", build(1e30, 1e10, 1, 128, 128, tensor.Uint8), "does not fit"},
+		{"1e15 × 1e5", build(1e15, 1e5, 1, 0, 0, tensor.Int8), "does not fit"},
+		{"infinite output scale", build(0.5, 0.5, inf, 128, 128, tensor.Uint8), "finite"},
+		{"subnormal output scale", build(0.5, 0.5, 1e-45, 128, 128, tensor.Uint8), "does not fit"},
+		{"input zero point 300", build(0.5, 0.5, 1, 300, 128, tensor.Uint8), "zero point 300"},
+		{"int8 weights zero point 128", build(0.5, 0.5, 1, 0, 128, tensor.Int8), "zero point 128"},
+	}
+	for _, c := range cases {
+		for _, r := range []qref.Rounding{qref.XNNPACK, qref.Reference} {
+			_, err := Compile(c.g, Options{Rounding: r})
+			if err == nil || !strings.Contains(err.Error(), c.errHas) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("%s, %v: %v, want one line with %q", c.name, r, err, c.errHas)
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -17,6 +18,7 @@ type lanes struct {
 	inViews  [][]*tensor.Tensor // per image, views of its slice of each input buffer
 	outViews [][]*tensor.Tensor // per image, views of its slice of each output buffer
 	times    []time.Duration    // per-node times when profiling (lanes then run one after the other)
+	ctx      context.Context    // the context of the run in progress
 	pending  partGroup
 	laneFunc func(int)
 	err      []error
@@ -85,7 +87,7 @@ func compileLanes(g *Graph, opt Options) (*Program, error) {
 func (l *lanes) runLane(lane, batch int) error {
 	lp := l.progs[lane]
 	for i := lane; i < batch; i += len(l.progs) {
-		res, err := lp.run(l.inViews[i], l.times)
+		res, err := lp.run(l.ctx, l.inViews[i], l.times)
 		if err != nil {
 			return err
 		}
@@ -98,7 +100,9 @@ func (l *lanes) runLane(lane, batch int) error {
 	return nil
 }
 
-func (l *lanes) run(inputs []*tensor.Tensor, times []time.Duration) ([]*tensor.Tensor, error) {
+func (l *lanes) run(ctx context.Context, inputs []*tensor.Tensor, times []time.Duration) ([]*tensor.Tensor, error) {
+	l.ctx = ctx
+	defer func() { l.ctx = nil }()
 	for k, in := range inputs {
 		if err := l.in[k].CopyFrom(in); err != nil {
 			return nil, err

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"time"
@@ -202,9 +203,17 @@ func pick(vals []*Value, ids []int) []*Value {
 
 // Run executes the program on the given inputs, one per graph input, of the declared types and shapes.
 // The returned tensors belong to the program and are overwritten by the next Run.
-func (p *Program) Run(inputs ...*tensor.Tensor) ([]*tensor.Tensor, error) { return p.run(inputs, nil) }
+func (p *Program) Run(inputs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
+	return p.run(context.Background(), inputs, nil)
+}
 
-func (p *Program) run(inputs []*tensor.Tensor, times []time.Duration) (res []*tensor.Tensor, err error) {
+// RunContext is Run that stops between two nodes once ctx is done, returning an error that wraps
+// ctx.Err(); the outputs are then not valid.
+func (p *Program) RunContext(ctx context.Context, inputs ...*tensor.Tensor) ([]*tensor.Tensor, error) {
+	return p.run(ctx, inputs, nil)
+}
+
+func (p *Program) run(ctx context.Context, inputs []*tensor.Tensor, times []time.Duration) (res []*tensor.Tensor, err error) {
 	defer recoverKernel(&err)
 	if len(inputs) != len(p.g.Inputs) {
 		return nil, fmt.Errorf("graph: %d inputs given, the model takes %d", len(inputs), len(p.g.Inputs))
@@ -219,7 +228,7 @@ func (p *Program) run(inputs []*tensor.Tensor, times []time.Duration) (res []*te
 		}
 	}
 	if p.lanes != nil {
-		return p.lanes.run(inputs, times)
+		return p.lanes.run(ctx, inputs, times)
 	}
 	for i, id := range p.g.Inputs {
 		if err := p.tensors[id].CopyFrom(inputs[i]); err != nil {
@@ -227,6 +236,9 @@ func (p *Program) run(inputs []*tensor.Tensor, times []time.Duration) (res []*te
 		}
 	}
 	for ni, k := range p.kernels {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("graph: stopped before node %s: %w", p.g.Nodes[ni].Name, err)
+		}
 		var start time.Time
 		if times != nil {
 			start = time.Now()
@@ -403,7 +415,7 @@ func (p *Program) Profile(times []time.Duration, inputs ...*tensor.Tensor) error
 	if len(times) != len(p.g.Nodes) {
 		return fmt.Errorf("graph: profile of %d nodes given %d slots", len(p.g.Nodes), len(times))
 	}
-	if _, err := p.run(inputs, times); err != nil {
+	if _, err := p.run(context.Background(), inputs, times); err != nil {
 		return err
 	}
 	return nil

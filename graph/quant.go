@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/mobilenet-go/mobilenet/kernels/qref"
 	"github.com/mobilenet-go/mobilenet/tensor"
@@ -19,7 +20,8 @@ func elems[T uint8 | int8](t *tensor.Tensor) []T {
 	return any(t.I8).([]T)
 }
 
-// perTensor returns the scale and zero point of an 8-bit activation, which must be quantized per tensor.
+// perTensor returns the scale and zero point of an 8-bit activation, which must be quantized per tensor
+// with a finite positive scale and a zero point its type can hold.
 func perTensor(what string, v *Value) (float32, int32, error) {
 	if v.Quant == nil || len(v.Quant.Scale) == 0 {
 		return 0, 0, fmt.Errorf("%s %q is %v without quantization parameters", what, v.Name, v.DType)
@@ -27,10 +29,26 @@ func perTensor(what string, v *Value) (float32, int32, error) {
 	if v.Quant.PerChannel() {
 		return 0, 0, fmt.Errorf("%s %q must be quantized per tensor", what, v.Name)
 	}
-	if s := v.Quant.S(0); !(s > 0) {
-		return 0, 0, fmt.Errorf("%s %q has scale %v", what, v.Name, s)
+	s, zp := v.Quant.S(0), v.Quant.ZP(0)
+	if !(s > 0) || math.IsInf(float64(s), 1) {
+		return 0, 0, fmt.Errorf("%s %q has scale %v, want a finite number > 0", what, v.Name, s)
 	}
-	return v.Quant.S(0), v.Quant.ZP(0), nil
+	if err := zeroPointFits(v, zp); err != nil {
+		return 0, 0, fmt.Errorf("%s %w", what, err)
+	}
+	return s, zp, nil
+}
+
+// zeroPointFits checks that zp is a code of v's 8-bit type.
+func zeroPointFits(v *Value, zp int32) error {
+	lo, hi := int32(0), int32(255)
+	if v.DType == tensor.Int8 {
+		lo, hi = -128, 127
+	}
+	if zp < lo || zp > hi {
+		return fmt.Errorf("%q has zero point %d, outside %v's range %d to %d", v.Name, zp, v.DType, lo, hi)
+	}
+	return nil
 }
 
 // sameTypes checks that the listed values all have the type of the first.
@@ -75,10 +93,8 @@ func convQuant(in, out []*Value, act Act, axis int, opt *Options) (*qref.Requant
 		}
 	} else {
 		zw = wq.ZP(0)
-	}
-	for c, s := range wq.Scale {
-		if !(s > 0) {
-			return nil, 0, 0, nil, fmt.Errorf("weights %q: scale %v of channel %d", w.Name, s, c)
+		if err := zeroPointFits(w, zw); err != nil {
+			return nil, 0, 0, nil, fmt.Errorf("weights %w", err)
 		}
 	}
 	var bias []int32
@@ -97,6 +113,9 @@ func convQuant(in, out []*Value, act Act, axis int, opt *Options) (*qref.Requant
 	product := qref.ProductFloat32
 	if signed {
 		product = qref.ProductFloat64
+	}
+	if err := qref.CheckRequant(sx, wq.Scale, sy, product); err != nil {
+		return nil, 0, 0, nil, fmt.Errorf("weights %q: %v", w.Name, err)
 	}
 	rq := qref.NewRequantProduct(sx, wq.Scale, sy, zy, lo, hi, opt.Rounding, product)
 	return rq, zx, zw, bias, nil

@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/mobilenet-go/mobilenet"
-	"github.com/mobilenet-go/mobilenet/vision"
 )
 
 // ClassifyResult is the answer of /v1/classify: one element of "mobilenet classify --json".
@@ -35,8 +35,8 @@ func (s *Server) classify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var preds []mobilenet.Prediction
-	name, err := s.infer(w, r, "classify", func(img image.Image) (err error) {
-		preds, err = s.cfg.Classifier.Classify(img, top)
+	name, err := s.infer(w, r, "classify", func(ctx context.Context, img image.Image) (err error) {
+		preds, err = s.cfg.Classifier.ClassifyContext(ctx, img, top)
 		return err
 	})
 	if err != nil {
@@ -59,8 +59,8 @@ func (s *Server) detect(w http.ResponseWriter, r *http.Request) {
 	}
 	var dets []mobilenet.Detection
 	var drawn bytes.Buffer
-	name, err := s.infer(w, r, "detect", func(img image.Image) (err error) {
-		if dets, err = s.cfg.Detector.Detect(img); err != nil || !draw {
+	name, err := s.infer(w, r, "detect", func(ctx context.Context, img image.Image) (err error) {
+		if dets, err = s.cfg.Detector.DetectContext(ctx, img); err != nil || !draw {
 			return err
 		}
 		enc := png.Encoder{CompressionLevel: png.BestSpeed}
@@ -82,32 +82,51 @@ func (s *Server) detect(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, DetectResult{Image: name, Detections: dets})
 }
 
-// infer takes an admission slot, reads the upload and has a worker decode it and call work, within
-// the request's timeout. It returns the upload's name, or an httpError.
-func (s *Server) infer(w http.ResponseWriter, r *http.Request, task string, work func(image.Image) error) (string, error) {
-	deadline := time.Now().Add(s.cfg.Timeout)
-	ctx, cancel := context.WithDeadline(r.Context(), deadline)
+// infer reads the upload (within Config.BodyTimeout), checks its image header, takes an admission
+// slot (after the large image before it, for a large one) and has a worker decode it and call work,
+// within Config.Timeout from the end of the body. It returns the upload's name, or an httpError.
+func (s *Server) infer(w http.ResponseWriter, r *http.Request, task string, work func(context.Context, image.Image) error) (string, error) {
+	s.inferring.Add(1)
+	defer s.inferring.Add(-1)
+	// Only writers that cannot set deadlines (a test's recorder) refuse; the http.Server's own timeouts
+	// hold there.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout))
+	up, err := s.readUpload(w, r)
+	if err != nil {
+		return "", err
+	}
+	h, err := s.limits.Header(bytes.NewReader(up.data))
+	if err != nil {
+		return "", &httpError{status: imageStatus(err), msg: err.Error()}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.Timeout)
 	defer cancel()
-	// The body must arrive within the same deadline. Only writers that cannot set deadlines (a test's
-	// recorder) refuse; the http.Server's own timeouts hold there.
-	_ = http.NewResponseController(w).SetReadDeadline(deadline)
+	defer context.AfterFunc(s.work, cancel)()
+	if h.Pixels() > s.cfg.LargePixels {
+		select {
+		case s.large <- struct{}{}:
+			defer func() { <-s.large }()
+		case <-ctx.Done():
+			return "", s.refuse(s.cause(ctx, errQueueTimeout))
+		}
+	}
 	t, err := s.pool.admit()
 	if err != nil {
 		return "", s.refuse(err)
 	}
 	defer t.release()
-	up, err := s.readUpload(w, r)
-	if err != nil {
-		return "", err
-	}
 	var workErr error
 	err = t.run(ctx, func() {
 		start := time.Now()
-		workErr = s.decodeAndRun(up.data, work)
+		workErr = s.decodeAndRun(ctx, up.data, work)
 		s.metrics.inference.WithLabelValues(task).Observe(time.Since(start).Seconds())
 	})
 	if err != nil {
-		return "", s.refuse(err)
+		return "", s.refuse(s.cause(ctx, err))
+	}
+	if workErr != nil && ctx.Err() != nil {
+		// The work gave up at a cancellation that came as the worker finished.
+		return "", s.refuse(s.cause(ctx, errRunTimeout))
 	}
 	if workErr != nil {
 		status := imageStatus(workErr)
@@ -119,19 +138,42 @@ func (s *Server) infer(w http.ResponseWriter, r *http.Request, task string, work
 	return up.name, nil
 }
 
-// decodeAndRun decodes data, refusing it before decoding when its header claims too many pixels, and
-// calls work on the image; a panic of the decoder or the model becomes an error.
-func (s *Server) decodeAndRun(data []byte, work func(image.Image) error) (err error) {
+// cause returns errPoolClosed when ctx ended because the server cancelled its work at the end of a
+// drain, else err.
+func (s *Server) cause(ctx context.Context, err error) error {
+	if s.work.Err() != nil {
+		return errPoolClosed
+	}
+	return err
+}
+
+// decodeAndRun decodes data, refusing it before decoding when its header is over the limits, and
+// calls work on the image; a panic of the decoder or the model becomes an error. The decoder stops
+// reading once ctx is done.
+func (s *Server) decodeAndRun(ctx context.Context, data []byte, work func(context.Context, image.Image) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("serve: inference panicked: %v", p)
 		}
 	}()
-	img, _, err := vision.Decode(bytes.NewReader(data), s.cfg.MaxPixels)
+	img, _, err := s.limits.Decode(&ctxReader{ctx: ctx, r: bytes.NewReader(data)})
 	if err != nil {
 		return err
 	}
-	return work(img)
+	return work(ctx, img)
+}
+
+// ctxReader reads from r until ctx is done, then fails with ctx.Err().
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // refuse turns an error of the pool into its response and counts it.

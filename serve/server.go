@@ -13,17 +13,24 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mobilenet-go/mobilenet/vision"
 )
 
 // Server serves the models of a Config over HTTP. Its Handler may be mounted on any http.Server;
 // ListenAndServe and Serve run one of their own and drain it when their context ends.
 type Server struct {
 	cfg          Config
+	limits       vision.Limits
 	pool         *pool
+	large        chan struct{} // one token: the large image being decoded and run
+	work         context.Context
+	cancelWork   context.CancelFunc // cancels every inference in flight, at the end of a drain
 	metrics      *metrics
 	handler      http.Handler
 	modelsResult ModelsResult
 	draining     atomic.Bool
+	inferring    atomic.Int64 // inference requests in their handlers, body read included
 	closeOnce    sync.Once
 }
 
@@ -34,7 +41,9 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, metrics: newMetrics(cfg.Concurrency, cfg.Queue)}
+	s := &Server{cfg: cfg, metrics: newMetrics(cfg.Concurrency, cfg.Queue), large: make(chan struct{}, 1),
+		limits: vision.Limits{MaxPixels: cfg.MaxPixels, MaxProgressivePixels: cfg.MaxProgressivePixels}}
+	s.work, s.cancelWork = context.WithCancel(context.Background())
 	info, err := describe("classifier", cfg.Classifier)
 	if err != nil {
 		return nil, err
@@ -81,17 +90,23 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 	return s.Serve(ctx, ln)
 }
 
+// drainGrace is how long, after Config.DrainTimeout, the cancelled requests have to write their
+// answers, and the workers to stop, before Serve closes the connections and returns.
+const drainGrace = 400 * time.Millisecond
+
 // Serve serves on ln until ctx ends, then drains: /readyz answers 503, the listener closes, the
-// requests in flight finish (within Config.DrainTimeout) and the workers stop. It returns nil after a
-// complete drain, or the error that stopped serving or cut the drain short. It closes ln.
+// requests in flight finish within Config.DrainTimeout. Past it, their work is cancelled and they are
+// answered 503 (waiting) or 504 (running); Serve closes the connections left and returns within a
+// second. It returns nil after a complete drain, or the error that stopped serving or cut the drain
+// short. It closes ln.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		// Each inference request sets its own read deadline; these bound the other routes and a
-		// handler that overstays its timeout (the worker then still holds its slot).
-		ReadTimeout:  s.cfg.ReadHeaderTimeout + s.cfg.Timeout,
-		WriteTimeout: s.cfg.Timeout + 10*time.Second,
+		// handler that overstays its timeouts.
+		ReadTimeout:  s.cfg.ReadHeaderTimeout + s.cfg.BodyTimeout,
+		WriteTimeout: s.cfg.ReadHeaderTimeout + s.cfg.BodyTimeout + s.cfg.Timeout + 10*time.Second,
 		IdleTimeout:  2 * time.Minute,
 		ErrorLog:     slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
 	}
@@ -105,16 +120,39 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.draining.Store(true)
 	s.cfg.Logger.Info("draining", "timeout", s.cfg.DrainTimeout)
-	dctx, cancel := context.WithTimeout(context.Background(), s.cfg.DrainTimeout)
-	defer cancel()
-	shutErr := hs.Shutdown(dctx)
+	deadline := time.Now().Add(s.cfg.DrainTimeout)
+	sctx, cancel := context.WithDeadline(context.Background(), deadline)
+	shutErr := hs.Shutdown(sctx)
+	cancel()
+	if shutErr != nil {
+		shutErr = nil
+		if n := s.inferring.Load(); n > 0 {
+			s.cfg.Logger.Warn("drain timeout: cancelling the requests in flight", "requests", n)
+			shutErr = fmt.Errorf("%d requests in flight cancelled after %v", n, s.cfg.DrainTimeout)
+		}
+		s.cancelWork()
+		// The cancelled requests answer within moments; then the connections left are closed.
+		for s.inferring.Load() > 0 && time.Now().Before(deadline.Add(drainGrace/2)) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		hs.Close()
+	}
 	if serveErr == nil {
 		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 			serveErr = err
 		}
 	}
-	s.Close()
-	s.cfg.Logger.Info("stopped")
+	closed := make(chan struct{})
+	go func() {
+		s.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+		s.cfg.Logger.Info("stopped")
+	case <-time.After(time.Until(deadline.Add(drainGrace))):
+		s.cfg.Logger.Warn("stopped with inferences still running")
+	}
 	switch {
 	case serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed):
 		return fmt.Errorf("serve: %w", serveErr)

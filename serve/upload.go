@@ -21,7 +21,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (*upload, er
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
-		data, err := readAll(r.Body, r.ContentLength, s.cfg.MaxBody)
+		data, err := readAll(r.Body)
 		if err != nil {
 			return nil, s.bodyError(err)
 		}
@@ -48,7 +48,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (*upload, er
 			}
 			continue
 		}
-		data, err := readAll(part, 0, s.cfg.MaxBody)
+		data, err := readAll(part)
 		if err != nil {
 			return nil, s.bodyError(err)
 		}
@@ -63,12 +63,10 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (*upload, er
 	}
 }
 
-// readAll reads r to its end, growing the buffer once to the size the client announced (at most limit).
-func readAll(r io.Reader, announced, limit int64) ([]byte, error) {
+// readAll reads r to its end into a buffer that grows with what arrives, never with what the client
+// announced: a Content-Length is a claim, not bytes.
+func readAll(r io.Reader) ([]byte, error) {
 	var buf bytes.Buffer
-	if announced > 0 {
-		buf.Grow(int(min(announced, limit)))
-	}
 	_, err := buf.ReadFrom(r)
 	return buf.Bytes(), err
 }
@@ -81,7 +79,7 @@ func (s *Server) bodyError(err error) error {
 	case errors.As(err, &tooBig):
 		return errorf(http.StatusRequestEntityTooLarge, "serve: body over the limit of %d bytes", tooBig.Limit)
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return errorf(http.StatusRequestTimeout, "serve: the body did not arrive within %v", s.cfg.Timeout)
+		return errorf(http.StatusRequestTimeout, "serve: the body did not arrive within %v", s.cfg.BodyTimeout)
 	}
 	return errorf(http.StatusBadRequest, "serve: reading the body: %v", err)
 }

@@ -240,9 +240,17 @@ func TestCheckpointOtherBuilder(t *testing.T) {
 	if _, err := checkpoint.Load(path, 0); err != nil {
 		t.Fatal(err)
 	}
-	_, err = LoadCheckpoint(path)
-	if err == nil || !strings.Contains(err.Error(), "train: resuming a ssd_mobilenet_v1 checkpoint is not supported") {
-		t.Fatalf("an SSD checkpoint: %v", err)
+	// A detector's checkpoint loads with its state, and resumes a detector run, not a classifier's.
+	ck, err := LoadCheckpoint(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.State.Builder != checkpoint.SSDMobileNetV1 || ck.State.Detector.Classes != 2 {
+		t.Fatalf("state %+v, want an SSD of 2 classes", ck.State)
+	}
+	_, err = resumeFrom(Config{Resume: path, Seed: ck.State.Seed, Batch: ck.State.Batch}, []string{"cat", "dog"}, checkpoint.MobileNetV1)
+	if err == nil || !strings.Contains(err.Error(), "is a ssd_mobilenet_v1 checkpoint; this run trains mobilenet_v1") {
+		t.Fatalf("resuming a classifier from an SSD checkpoint: %v", err)
 	}
 }
 

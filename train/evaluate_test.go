@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/mobilenet-go/mobilenet/internal/approx"
 	"github.com/mobilenet-go/mobilenet/models/mobilenetv1"
 	"github.com/mobilenet-go/mobilenet/train/data"
 )
@@ -32,7 +33,7 @@ func TestEvaluateRigged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.N != 37 || math.Abs(m.Accuracy-float64(counts[2])/37) > 1e-12 {
+	if m.N != 37 || approx.Within("accuracy error", math.Abs(m.Accuracy-float64(counts[2])/37), 1e-12) != nil {
 		t.Fatalf("N %d accuracy %g, want 37 and %d/37", m.N, m.Accuracy, counts[2])
 	}
 	for c := range m.Confusion {
@@ -52,8 +53,8 @@ func TestEvaluateRigged(t *testing.T) {
 	// Labels of class 2 score −log(e/(3+e)), the others −log(1/(3+e)).
 	e := math.E
 	want := (float64(counts[2])*(math.Log(3+e)-1) + float64(37-counts[2])*math.Log(3+e)) / 37
-	if math.Abs(m.Loss-want) > 1e-5 {
-		t.Fatalf("loss %g, want %g", m.Loss, want)
+	if err := approx.Within("|loss − want|", math.Abs(m.Loss-want), 1e-5); err != nil {
+		t.Fatalf("loss %g, want %g: %v", m.Loss, want, err)
 	}
 	if _, err := Evaluate(context.Background(), g, quadrantsRGB(), EvalOptions{}); err == nil {
 		t.Fatal("3-channel images accepted by a 1-channel network")

@@ -11,6 +11,7 @@ import (
 	"github.com/mobilenet-go/mobilenet/formats/checkpoint"
 	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/models/mobilenetv1"
+	"github.com/mobilenet-go/mobilenet/tensor"
 	"github.com/mobilenet-go/mobilenet/train/data"
 	"github.com/mobilenet-go/mobilenet/train/optim"
 )
@@ -334,11 +335,45 @@ func sameLabels(a, b []string) error {
 // lr returns the learning rate of the step after global step s.
 func (r *runner) lr(s int64) float64 { return r.sched.At(float64(s+1) / float64(r.perStep)) }
 
+// save writes the checkpoint, unless a weight or an optimizer state holds NaN or ±Inf: a diverged run
+// never replaces the last good checkpoint.
 func (r *runner) save() error {
 	if r.cfg.Checkpoint == "" {
 		return nil
 	}
-	return SaveCheckpoint(r.cfg.Checkpoint, r.g, &r.state, r.opt.State())
+	opt := r.opt.State()
+	for _, v := range r.g.Values {
+		if v.Const() && v.Data.DType == tensor.Float32 {
+			if err := r.finite(v.Name, v.Data.F32); err != nil {
+				return err
+			}
+		}
+	}
+	for name, vals := range opt {
+		if err := r.finite(optimizerPrefix+name, vals); err != nil {
+			return err
+		}
+	}
+	return SaveCheckpoint(r.cfg.Checkpoint, r.g, &r.state, opt)
+}
+
+// finite returns the error of a diverged run when vals, the tensor name, holds NaN or ±Inf.
+func (r *runner) finite(name string, vals []float32) error {
+	for _, x := range vals {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return r.diverged(fmt.Sprintf("%s holds %v: the weights are not finite", name, x))
+		}
+	}
+	return nil
+}
+
+// diverged is the error that stops a run whose loss or weights stopped being finite.
+func (r *runner) diverged(what string) error {
+	msg := fmt.Sprintf("train: %s, at step %d of epoch %d; lower the learning rate", what, r.state.Step, r.state.Epoch+1)
+	if r.cfg.Checkpoint != "" {
+		msg += "; " + r.cfg.Checkpoint + " was not replaced"
+	}
+	return errors.New(msg)
 }
 
 func (r *runner) run(ctx context.Context, cb Callbacks) (*Result, error) {
@@ -361,6 +396,9 @@ func (r *runner) run(ctx context.Context, cb Callbacks) (*Result, error) {
 			t0 := time.Now()
 			lr := r.lr(st.GlobalStep)
 			loss, right, err := b.run()
+			if err == nil && (math.IsNaN(loss) || math.IsInf(loss, 0)) {
+				err = r.diverged(fmt.Sprintf("the loss became %v: it is not finite", loss))
+			}
 			if err != nil {
 				cancel()
 				return res, err
@@ -415,10 +453,6 @@ func (r *runner) run(ctx context.Context, cb Callbacks) (*Result, error) {
 		res.Epochs = append(res.Epochs, info)
 		if cb.Epoch != nil {
 			cb.Epoch(info)
-		}
-		if math.IsNaN(info.TrainLoss) {
-			res.State = *st
-			return res, fmt.Errorf("train: the loss became NaN in epoch %d; lower the learning rate", info.Epoch)
 		}
 	}
 	res.State = *st

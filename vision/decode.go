@@ -35,47 +35,143 @@ var (
 	ErrCorrupt = errors.New("vision: corrupt image")
 )
 
+// DefaultMaxProgressivePixels is the limit on progressive JPEGs used when
+// [Limits.MaxProgressivePixels] is zero or less: 16 M pixels. Go's JPEG
+// decoder keeps every DCT coefficient of a progressive image, 4 bytes per
+// coefficient (up to 12 bytes a pixel), allocated at the first scan from the
+// header alone.
+const DefaultMaxProgressivePixels = 16_000_000
+
+// Limits bounds the images [Limits.Decode] accepts, judged from the header
+// before any pixel buffer is allocated.
+type Limits struct {
+	// MaxPixels is the largest image in pixels; ≤ 0 means [DefaultMaxPixels].
+	MaxPixels int64
+	// MaxProgressivePixels is the largest progressive JPEG in pixels (at
+	// most MaxPixels); ≤ 0 means [DefaultMaxProgressivePixels].
+	MaxProgressivePixels int64
+}
+
+// Header is what an image's header says.
+type Header struct {
+	Format        string // "jpeg", "png", "gif", "bmp" or "webp"
+	Width, Height int
+	Progressive   bool // a progressive JPEG
+}
+
+// Pixels returns Width·Height.
+func (h Header) Pixels() int64 { return int64(h.Width) * int64(h.Height) }
+
 // Decode reads one image (JPEG, PNG, the first frame of a GIF, BMP or WebP)
 // from r and returns it with its format name ("jpeg", "png", "gif", "bmp",
 // "webp"). A GIF frame is returned as stored: where it covers only part of
-// the GIF's screen, its bounds are that part.
-//
-// It first reads only the header and refuses, before any pixel buffer is
-// allocated, an image that claims more than maxPixels pixels
-// (ErrTooManyPixels; maxPixels ≤ 0 means [DefaultMaxPixels]) or a zero or
+// the GIF's screen, its bounds are that part. It is [Limits.Decode] with
+// MaxPixels maxPixels and the default limit on progressive JPEGs.
+func Decode(r io.Reader, maxPixels int64) (img image.Image, format string, err error) {
+	return Limits{MaxPixels: maxPixels}.Decode(r)
+}
+
+// Decode reads one image as the function [Decode] does. It first reads only
+// the header ([Limits.Header]) and refuses, before any pixel buffer is
+// allocated, an image over the limits (ErrTooManyPixels) or with a zero or
 // negative dimension (ErrCorrupt). Data of no known format gives
 // ErrUnknownFormat; data that fails to decode gives ErrCorrupt, which also
 // wraps the decoder's own error. Decode does not limit the number of bytes
 // read: wrap r in an [io.LimitedReader] for that. EXIF orientation is not
 // applied.
-func Decode(r io.Reader, maxPixels int64) (img image.Image, format string, err error) {
-	if maxPixels <= 0 {
-		maxPixels = DefaultMaxPixels
-	}
-	// Every byte DecodeConfig consumes is kept in head, so the full decode
+func (l Limits) Decode(r io.Reader) (img image.Image, format string, err error) {
+	// Every byte the header consumes is kept in head, so the full decode
 	// can replay it before reading on from r.
 	var head bytes.Buffer
-	cfg, format, err := safeDecodeConfig(io.TeeReader(r, &head))
+	h, err := l.header(io.TeeReader(r, &head), &head)
 	if err != nil {
-		if errors.Is(err, image.ErrFormat) {
-			return nil, "", ErrUnknownFormat
-		}
-		return nil, format, fmt.Errorf("%w (%s header): %w", ErrCorrupt, format, err)
-	}
-	if err := checkSize(format, cfg.Width, cfg.Height, maxPixels); err != nil {
-		return nil, format, err
+		return nil, h.Format, err
 	}
 	img, _, err = safeDecode(io.MultiReader(&head, r))
 	if err != nil {
-		return nil, format, fmt.Errorf("%w (%s): %w", ErrCorrupt, format, err)
+		return nil, h.Format, fmt.Errorf("%w (%s): %w", ErrCorrupt, h.Format, err)
 	}
 	// A GIF's first frame may be smaller than its screen; no format may
 	// give more pixels than its header promised.
-	if b := img.Bounds(); b.Empty() || b.Dx() > cfg.Width || b.Dy() > cfg.Height {
-		return nil, format, fmt.Errorf("%w (%s): header says %d×%d but the pixels are %d×%d",
-			ErrCorrupt, format, cfg.Width, cfg.Height, b.Dx(), b.Dy())
+	if b := img.Bounds(); b.Empty() || b.Dx() > h.Width || b.Dy() > h.Height {
+		return nil, h.Format, fmt.Errorf("%w (%s): header says %d×%d but the pixels are %d×%d",
+			ErrCorrupt, h.Format, h.Width, h.Height, b.Dx(), b.Dy())
 	}
-	return img, format, nil
+	return img, h.Format, nil
+}
+
+// Header reads the header of an image from r and checks it against the
+// limits, with the errors of [Limits.Decode]; it reads no pixel data.
+func (l Limits) Header(r io.Reader) (Header, error) {
+	var head bytes.Buffer
+	return l.header(io.TeeReader(r, &head), &head)
+}
+
+// header reads the header from r, whose bytes read so far are in head.
+func (l Limits) header(r io.Reader, head *bytes.Buffer) (Header, error) {
+	cfg, format, err := safeDecodeConfig(r)
+	h := Header{Format: format, Width: cfg.Width, Height: cfg.Height}
+	if err != nil {
+		if errors.Is(err, image.ErrFormat) {
+			return h, ErrUnknownFormat
+		}
+		return h, fmt.Errorf("%w (%s header): %w", ErrCorrupt, format, err)
+	}
+	maxPixels, maxProgressive := l.MaxPixels, l.MaxProgressivePixels
+	if maxPixels <= 0 {
+		maxPixels = DefaultMaxPixels
+	}
+	if maxProgressive <= 0 {
+		maxProgressive = DefaultMaxProgressivePixels
+	}
+	if err := checkSize(format, cfg.Width, cfg.Height, maxPixels); err != nil {
+		return h, err
+	}
+	if format == "jpeg" && jpegProgressive(head.Bytes()) {
+		h.Progressive = true
+		if int64(h.Width) > maxProgressive/int64(h.Height) {
+			return h, fmt.Errorf("%w: progressive jpeg header says %d×%d, limit is %d pixels for progressive JPEGs",
+				ErrTooManyPixels, h.Width, h.Height, maxProgressive)
+		}
+	}
+	return h, nil
+}
+
+// jpegProgressive reports whether the JPEG stream b has a progressive frame
+// header (SOF2, the only progressive kind Go decodes) before its first scan.
+// It walks the markers as image/jpeg does: bytes between segments are
+// skipped, as are fill bytes and restart markers.
+func jpegProgressive(b []byte) bool {
+	if len(b) < 2 || b[0] != 0xff || b[1] != 0xd8 {
+		return false
+	}
+	for i := 2; i+1 < len(b); {
+		if b[i] != 0xff {
+			i++
+			continue
+		}
+		i++
+		for i < len(b) && b[i] == 0xff {
+			i++
+		}
+		if i+2 >= len(b) {
+			return false
+		}
+		m := b[i]
+		i++
+		switch {
+		case m == 0: // an escaped 0xff outside a segment
+			continue
+		case m == 0xc2:
+			return true
+		case m == 0xc0, m == 0xc1, m == 0xda, m == 0xd9: // another frame, a scan, the end
+			return false
+		case m >= 0xd0 && m <= 0xd7: // restart markers have no length
+			continue
+		}
+		i += int(b[i])<<8 | int(b[i+1])
+	}
+	return false
 }
 
 // DecodeFile opens path and decodes it as [Decode] does.

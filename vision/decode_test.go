@@ -330,3 +330,80 @@ func TestDecodeFileErrors(t *testing.T) {
 		t.Fatalf("text file: %v", err)
 	}
 }
+
+// TestDecodeProgressiveLimit checks that a progressive JPEG is refused from
+// its header above the progressive limit, while a baseline JPEG of the same
+// size is judged by MaxPixels alone.
+func TestDecodeProgressiveLimit(t *testing.T) {
+	tests := []struct {
+		name   string
+		data   []byte
+		limits Limits
+		want   error
+	}{
+		{"progressive 10000² by default", progressiveJPEG(10000, 10000), Limits{MaxPixels: 100_000_000}, ErrTooManyPixels},
+		{"progressive 5000×4000 by default", progressiveJPEG(5000, 4000), Limits{}, ErrTooManyPixels},
+		{"progressive over a set limit", progressiveJPEG(300, 200), Limits{MaxProgressivePixels: 59_999}, ErrTooManyPixels},
+		{"progressive at a set limit", progressiveJPEG(300, 200), Limits{MaxProgressivePixels: 60_000}, ErrCorrupt},
+		{"baseline over the progressive limit", jpegHeader(300, 200), Limits{MaxProgressivePixels: 100}, ErrCorrupt},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			n := allocated(func() { _, _, err = tc.limits.Decode(bytes.NewReader(tc.data)) })
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("error %v, want %v", err, tc.want)
+			}
+			if n > 2<<20 {
+				t.Fatalf("allocated %d bytes", n)
+			}
+		})
+	}
+}
+
+// TestHeader checks what Limits.Header reports, and that it refuses as
+// Decode does.
+func TestHeader(t *testing.T) {
+	h, err := Limits{}.Header(bytes.NewReader(progressiveJPEG(300, 200)))
+	if err != nil || h != (Header{Format: "jpeg", Width: 300, Height: 200, Progressive: true}) {
+		t.Fatalf("progressive header: %+v, %v", h, err)
+	}
+	h, err = Limits{}.Header(bytes.NewReader(encoded(t, "jpeg", pattern())))
+	if err != nil || h != (Header{Format: "jpeg", Width: 8, Height: 6}) || h.Pixels() != 48 {
+		t.Fatalf("baseline header: %+v, %v", h, err)
+	}
+	if _, err := (Limits{MaxPixels: 47}).Header(bytes.NewReader(encoded(t, "png", pattern()))); !errors.Is(err, ErrTooManyPixels) {
+		t.Fatalf("over the limit: %v", err)
+	}
+	if _, err := (Limits{}).Header(strings.NewReader("not an image")); !errors.Is(err, ErrUnknownFormat) {
+		t.Fatalf("not an image: %v", err)
+	}
+}
+
+// TestJPEGProgressive walks marker sequences: fill bytes, bytes between
+// segments, escaped 0xff, restart markers, and a scan before any frame.
+func TestJPEGProgressive(t *testing.T) {
+	sof2 := []byte{0xff, 0xc2, 0, 3, 8}
+	com := []byte{0xff, 0xfe, 0, 4, 0xc2, 0xc2} // a comment holding the byte 0xc2
+	tests := []struct {
+		name string
+		b    []byte
+		want bool
+	}{
+		{"progressive", progressiveJPEG(2, 2), true},
+		{"baseline", jpegHeader(2, 2), false},
+		{"comment then sof2", cat([]byte{0xff, 0xd8}, com, sof2), true},
+		{"fill bytes", cat([]byte{0xff, 0xd8, 0xff, 0xff}, sof2), true},
+		{"junk between segments", cat([]byte{0xff, 0xd8, 1, 2, 3}, sof2), true},
+		{"escaped ff and restart", cat([]byte{0xff, 0xd8, 0xff, 0, 0xff, 0xd3}, sof2), true},
+		{"scan first", cat([]byte{0xff, 0xd8, 0xff, 0xda, 0, 2}, sof2), false},
+		{"not a jpeg", cat([]byte{0xff, 0xd9}, sof2), false},
+		{"truncated length", []byte{0xff, 0xd8, 0xff, 0xfe, 0}, false},
+		{"length past the end", cat([]byte{0xff, 0xd8, 0xff, 0xfe, 0xff, 0xff}, sof2), false},
+	}
+	for _, tc := range tests {
+		if got := jpegProgressive(tc.b); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -5,7 +5,8 @@
 //
 //  1. [Decode] reads JPEG, PNG, GIF (first frame), BMP or WebP, and refuses
 //     an image whose header claims more pixels than a limit before any pixel
-//     buffer is allocated.
+//     buffer is allocated; [Limits] also bounds progressive JPEGs, whose
+//     decoder holds every DCT coefficient.
 //  2. [ToPixels] converts the image to dense float32 HWC values in 0..255,
 //     either RGB or grey (ITU-R 601 luma). Alpha is ignored: the colour
 //     channels are taken non-premultiplied, as label_image reads raw RGB.
@@ -16,7 +17,9 @@
 //  5. [Pixels.Float32], [Pixels.Uint8] or [Pixels.Int8] produce the tensor
 //     data: (v−mean)/std, (uint8)v or (int8)(v−128).
 //
-// [Load] runs all of these in one call.
+// [Load] runs all of these in one call, and [ResizeImage] runs steps 2 to 4
+// converting only the pixels the resize reads, so that neither holds a
+// float32 copy of a full-size photo.
 //
 // EXIF orientation is not applied: a JPEG whose EXIF says "rotate 90°" is
 // used as stored, as label_image does. Callers who want upright photos must

@@ -9,7 +9,7 @@ import (
 
 // FuzzDecode feeds arbitrary bytes to Decode: it must not panic, every
 // error must wrap one of the package's three error values, and an image
-// that decodes must respect the limit and convert to pixels.
+// that decodes must respect the limit and convert to pixels, whole or resized.
 func FuzzDecode(f *testing.F) {
 	small := image.NewNRGBA(image.Rect(0, 0, 3, 2))
 	copy(small.Pix, pattern().Pix)
@@ -40,6 +40,9 @@ func FuzzDecode(f *testing.F) {
 		for _, c := range []int{1, 3} {
 			p, err := ToPixels(img, c)
 			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ResizeImage(img, 5, 7, c, 0.875); err != nil {
 				t.Fatal(err)
 			}
 			for _, v := range p.Pix {

@@ -138,3 +138,16 @@ func near(a, b, tol float32) bool {
 	d := a - b
 	return d <= tol && d >= -tol
 }
+
+// progressiveJPEG is the start of a w×h three-component progressive JPEG
+// (w, h < 65536): SOI, a quantization table, SOF2, one Huffman table and
+// the header of a first DC scan, then nothing. image/jpeg allocates the
+// coefficients of every component at that scan.
+func progressiveJPEG(w, h int) []byte {
+	dqt := cat([]byte{0xff, 0xdb}, be16(67), []byte{0}, bytes.Repeat([]byte{1}, 64))
+	sof := cat([]byte{0xff, 0xc2}, be16(17), []byte{8}, be16(h), be16(w),
+		[]byte{3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0})
+	dht := cat([]byte{0xff, 0xc4}, be16(20), []byte{0x00, 1}, make([]byte, 15), []byte{0})
+	sos := cat([]byte{0xff, 0xda}, be16(12), []byte{3, 1, 0x00, 2, 0x00, 3, 0x00, 0, 0, 0})
+	return cat([]byte{0xff, 0xd8}, dqt, sof, dht, sos)
+}

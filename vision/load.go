@@ -2,7 +2,6 @@ package vision
 
 import (
 	"fmt"
-	"image"
 	"io"
 )
 
@@ -10,7 +9,9 @@ import (
 // maxPixels pixels; ≤ 0 means [DefaultMaxPixels]), keeps its central crop
 // fraction (0 or 1: no crop; otherwise in (0, 1), as [CentralCrop]), and
 // resizes it to h×w with [ResizeBilinear], giving channels 3 (RGB) or 1
-// (grey) float32 values in 0..255. Turn the result into a tensor with
+// (grey) float32 values in 0..255. It converts only the pixels the resize
+// reads ([ResizeImage]): beyond the decoded image, its memory is that of the
+// result. Turn the result into a tensor with
 // [Pixels.Float32], [Pixels.Uint8] or [Pixels.Int8].
 func Load(r io.Reader, h, w, channels int, crop float64, maxPixels int64) (*Pixels, error) {
 	if channels != 1 && channels != 3 {
@@ -37,23 +38,5 @@ func Load(r io.Reader, h, w, channels int, crop float64, maxPixels int64) (*Pixe
 	if err != nil {
 		return nil, err
 	}
-	var p *Pixels
-	if crop != 0 {
-		// Cropping the decoded image first converts only the pixels kept;
-		// the crop is in whole pixels, so the result equals CentralCrop.
-		if sub, ok := img.(interface {
-			SubImage(image.Rectangle) image.Image
-		}); ok {
-			img, crop = sub.SubImage(cropRect(img.Bounds(), crop)), 0
-		}
-	}
-	if p, err = ToPixels(img, channels); err != nil {
-		return nil, err
-	}
-	if crop != 0 {
-		if p, err = CentralCrop(p, crop); err != nil {
-			return nil, err
-		}
-	}
-	return ResizeBilinear(p, h, w), nil
+	return ResizeImage(img, h, w, channels, crop)
 }

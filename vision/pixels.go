@@ -50,6 +50,9 @@ func put(dst []float32, channels int, r, g, b uint8) {
 // stored under it, or black where the format stores premultiplied colour and
 // alpha is 0. This matches label_image, which reads raw RGB. Images of more
 // than 8 bits per channel are truncated to 8 bits first.
+//
+// The result holds 4·channels bytes per pixel of img: to feed a model, use
+// [ResizeImage], which converts only the pixels the resize reads.
 func ToPixels(img image.Image, channels int) (*Pixels, error) {
 	if channels != 1 && channels != 3 {
 		return nil, fmt.Errorf("vision: %d channels requested, want 1 or 3", channels)
@@ -59,119 +62,89 @@ func ToPixels(img image.Image, channels int) (*Pixels, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch m := img.(type) {
-	case *image.YCbCr:
-		fromYCbCr(p, m)
-	case *image.NYCbCrA:
-		fromYCbCr(p, &m.YCbCr)
-	case *image.RGBA:
-		fromRGBA(p, m)
-	case *image.NRGBA:
-		fromNRGBA(p, m)
-	case *image.NRGBA64:
-		fromNRGBA64(p, m)
-	case *image.Gray:
-		fromGray(p, m)
-	case *image.Paletted:
-		fromPaletted(p, m)
-	default:
-		fromAny(p, img)
+	xs := make([]int, b.Dx())
+	for i := range xs {
+		xs[i] = b.Min.X + i
+	}
+	conv := converter(img, channels)
+	row := b.Dx() * channels
+	for i := range b.Dy() {
+		conv(p.Pix[i*row:(i+1)*row], b.Min.Y+i, xs)
 	}
 	return p, nil
 }
 
-func fromYCbCr(p *Pixels, m *image.YCbCr) {
-	b := m.Rect
-	// cx[i] is the chroma column of pixel column b.Min.X+i relative to that
-	// of the first, as COffset computes it (the same on every row), so the
-	// inner loop does no division.
-	cx := make([]int, b.Dx())
-	for i := range cx {
-		cx[i] = m.COffset(b.Min.X+i, b.Min.Y) - m.COffset(b.Min.X, b.Min.Y)
-	}
-	out := p.Pix
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		yRow := m.Y[m.YOffset(b.Min.X, y):]
-		c0 := m.COffset(b.Min.X, y)
-		cb, cr := m.Cb[c0:], m.Cr[c0:]
-		if p.C == 3 {
-			for i, j := range cx {
-				r, g, bl := color.YCbCrToRGB(yRow[i], cb[j], cr[j])
-				out[0], out[1], out[2] = float32(r), float32(g), float32(bl)
-				out = out[3:]
-			}
-			continue
-		}
-		for i, j := range cx {
-			r, g, bl := color.YCbCrToRGB(yRow[i], cb[j], cr[j])
-			out[0] = luma(r, g, bl)
-			out = out[1:]
-		}
-	}
-}
+// convertRow writes the pixels of row y at columns xs (image coordinates, inside the image's bounds)
+// to dst, channels values each, as ToPixels converts them.
+type convertRow func(dst []float32, y int, xs []int)
 
-func fromRGBA(p *Pixels, m *image.RGBA) {
-	b, c := m.Rect, p.C
-	i := 0
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		row := m.Pix[m.PixOffset(b.Min.X, y):]
-		for x := 0; x < b.Dx(); x++ {
-			s := row[4*x : 4*x+4]
-			if s[3] == 0xff {
-				put(p.Pix[i:i+c], c, s[0], s[1], s[2])
-			} else {
+// converter returns the convertRow of img, with a fast path for each image type the decoders make.
+func converter(img image.Image, channels int) convertRow {
+	c := channels
+	switch m := img.(type) {
+	case *image.YCbCr:
+		return ycbcrRow(m, c)
+	case *image.NYCbCrA:
+		return ycbcrRow(&m.YCbCr, c)
+	case *image.RGBA:
+		return func(dst []float32, y int, xs []int) {
+			for i, x := range xs {
+				s := m.Pix[m.PixOffset(x, y):]
+				if s[3] == 0xff {
+					put(dst[i*c:], c, s[0], s[1], s[2])
+					continue
+				}
 				n := color.NRGBAModel.Convert(color.RGBA{s[0], s[1], s[2], s[3]}).(color.NRGBA)
-				put(p.Pix[i:i+c], c, n.R, n.G, n.B)
+				put(dst[i*c:], c, n.R, n.G, n.B)
 			}
-			i += c
 		}
-	}
-}
-
-func fromNRGBA(p *Pixels, m *image.NRGBA) {
-	b, c := m.Rect, p.C
-	i := 0
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		row := m.Pix[m.PixOffset(b.Min.X, y):]
-		for x := 0; x < b.Dx(); x++ {
-			s := row[4*x : 4*x+4]
-			put(p.Pix[i:i+c], c, s[0], s[1], s[2])
-			i += c
-		}
-	}
-}
-
-// fromNRGBA64 keeps the high byte of each 16-bit channel; going through
-// premultiplied RGBA() would lose the low bits of translucent pixels.
-func fromNRGBA64(p *Pixels, m *image.NRGBA64) {
-	b, c := m.Rect, p.C
-	i := 0
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		row := m.Pix[m.PixOffset(b.Min.X, y):]
-		for x := 0; x < b.Dx(); x++ {
-			s := row[8*x : 8*x+8]
-			put(p.Pix[i:i+c], c, s[0], s[2], s[4])
-			i += c
-		}
-	}
-}
-
-func fromGray(p *Pixels, m *image.Gray) {
-	b, c := m.Rect, p.C
-	i := 0
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		row := m.Pix[m.PixOffset(b.Min.X, y):]
-		for x := 0; x < b.Dx(); x++ {
-			v := float32(row[x])
-			for k := 0; k < c; k++ {
-				p.Pix[i+k] = v
+	case *image.NRGBA:
+		return func(dst []float32, y int, xs []int) {
+			for i, x := range xs {
+				s := m.Pix[m.PixOffset(x, y):]
+				put(dst[i*c:], c, s[0], s[1], s[2])
 			}
-			i += c
+		}
+	case *image.NRGBA64:
+		// The high byte of each 16-bit channel; going through premultiplied RGBA() would lose the low
+		// bits of translucent pixels.
+		return func(dst []float32, y int, xs []int) {
+			for i, x := range xs {
+				s := m.Pix[m.PixOffset(x, y):]
+				put(dst[i*c:], c, s[0], s[2], s[4])
+			}
+		}
+	case *image.Gray:
+		return func(dst []float32, y int, xs []int) {
+			for i, x := range xs {
+				v := float32(m.Pix[m.PixOffset(x, y)])
+				for k := range c {
+					dst[i*c+k] = v
+				}
+			}
+		}
+	case *image.Paletted:
+		return palettedRow(m, c)
+	}
+	return func(dst []float32, y int, xs []int) {
+		for i, x := range xs {
+			n := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			put(dst[i*c:], c, n.R, n.G, n.B)
 		}
 	}
 }
 
-func fromPaletted(p *Pixels, m *image.Paletted) {
+func ycbcrRow(m *image.YCbCr, c int) convertRow {
+	return func(dst []float32, y int, xs []int) {
+		for i, x := range xs {
+			j := m.COffset(x, y)
+			r, g, b := color.YCbCrToRGB(m.Y[m.YOffset(x, y)], m.Cb[j], m.Cr[j])
+			put(dst[i*c:], c, r, g, b)
+		}
+	}
+}
+
+func palettedRow(m *image.Paletted, c int) convertRow {
 	// An index past the palette, or a nil entry, reads as black.
 	var pal [256][3]uint8
 	for j, col := range m.Palette {
@@ -184,26 +157,10 @@ func fromPaletted(p *Pixels, m *image.Paletted) {
 		n := color.NRGBAModel.Convert(col).(color.NRGBA)
 		pal[j] = [3]uint8{n.R, n.G, n.B}
 	}
-	b, c := m.Rect, p.C
-	i := 0
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		row := m.Pix[m.PixOffset(b.Min.X, y):]
-		for x := 0; x < b.Dx(); x++ {
-			e := pal[row[x]]
-			put(p.Pix[i:i+c], c, e[0], e[1], e[2])
-			i += c
-		}
-	}
-}
-
-func fromAny(p *Pixels, img image.Image) {
-	b, c := img.Bounds(), p.C
-	i := 0
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			n := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
-			put(p.Pix[i:i+c], c, n.R, n.G, n.B)
-			i += c
+	return func(dst []float32, y int, xs []int) {
+		for i, x := range xs {
+			e := pal[m.Pix[m.PixOffset(x, y)]]
+			put(dst[i*c:], c, e[0], e[1], e[2])
 		}
 	}
 }

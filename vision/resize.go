@@ -2,7 +2,9 @@ package vision
 
 import (
 	"fmt"
+	"image"
 	"math"
+	"sort"
 )
 
 // tap says which two source indices an output index reads and with which
@@ -52,25 +54,95 @@ func ResizeBilinear(p *Pixels, outH, outW int) *Pixels {
 		panic(err.Error())
 	}
 	ys, xs := legacyTaps(p.H, outH), legacyTaps(p.W, outW)
-	c := p.C
-	i := 0
-	for _, ty := range ys {
-		row0 := p.Pix[ty.lo*p.W*c : (ty.lo+1)*p.W*c]
-		row1 := p.Pix[ty.hi*p.W*c : (ty.hi+1)*p.W*c]
-		for _, tx := range xs {
-			v00, v10 := row0[tx.lo*c:tx.lo*c+c], row1[tx.lo*c:tx.lo*c+c]
-			v01, v11 := row0[tx.hi*c:tx.hi*c+c], row1[tx.hi*c:tx.hi*c+c]
-			for k := 0; k < c; k++ {
-				// The float32 conversions round each product, which keeps
-				// the compiler from fusing it into the following add.
-				t00 := float32(float32(v00[k]*ty.inv) * tx.inv)
-				t10 := float32(float32(v10[k]*ty.frac) * tx.inv)
-				t01 := float32(float32(v01[k]*ty.inv) * tx.frac)
-				t11 := float32(float32(v11[k]*ty.frac) * tx.frac)
-				out.Pix[i+k] = t00 + t10 + t01 + t11
-			}
-			i += c
-		}
+	row := p.W * p.C
+	for i, ty := range ys {
+		blendRow(out.Pix[i*outW*p.C:(i+1)*outW*p.C], p.Pix[ty.lo*row:(ty.lo+1)*row], p.Pix[ty.hi*row:(ty.hi+1)*row], ty, xs, p.C)
 	}
 	return out
+}
+
+// blendRow computes one output row of the bilinear resize from the two source rows ty reads: output
+// column i reads columns xs[i].lo and xs[i].hi of row0 and row1, c values each.
+func blendRow(out, row0, row1 []float32, ty tap, xs []tap, c int) {
+	i := 0
+	for _, tx := range xs {
+		v00, v10 := row0[tx.lo*c:tx.lo*c+c], row1[tx.lo*c:tx.lo*c+c]
+		v01, v11 := row0[tx.hi*c:tx.hi*c+c], row1[tx.hi*c:tx.hi*c+c]
+		for k := range c {
+			// The float32 conversions round each product, which keeps
+			// the compiler from fusing it into the following add.
+			t00 := float32(float32(v00[k]*ty.inv) * tx.inv)
+			t10 := float32(float32(v10[k]*ty.frac) * tx.inv)
+			t01 := float32(float32(v01[k]*ty.inv) * tx.frac)
+			t11 := float32(float32(v11[k]*ty.frac) * tx.frac)
+			out[i+k] = t00 + t10 + t01 + t11
+		}
+		i += c
+	}
+}
+
+// ResizeImage is [ToPixels], then [CentralCrop] when crop is neither 0 nor
+// 1 (crop must then be in (0, 1)), then [ResizeBilinear] to h×w, with the
+// same result bit for bit, but it converts only the source pixels the
+// resize reads: at most two rows of 2·w pixels at a time. Its memory is that
+// of the output, whatever the size of img.
+func ResizeImage(img image.Image, h, w, channels int, crop float64) (*Pixels, error) {
+	if channels != 1 && channels != 3 {
+		return nil, fmt.Errorf("vision: %d channels requested, want 1 or 3", channels)
+	}
+	b := img.Bounds()
+	if crop != 0 && crop != 1 {
+		if err := checkFraction(crop); err != nil {
+			return nil, err
+		}
+		b = cropRect(b, crop)
+	}
+	if b.Empty() {
+		return nil, fmt.Errorf("vision: image %v is empty", img.Bounds())
+	}
+	out, err := newPixels(h, w, channels)
+	if err != nil {
+		return nil, err
+	}
+	ys, xs := legacyTaps(b.Dy(), h), legacyTaps(b.Dx(), w)
+	// cols lists the source columns the taps read, in order without repeats; the taps are rewritten to
+	// index it. Both lo and hi never decrease along xs.
+	cols := make([]int, 0, 2*w)
+	for _, t := range xs {
+		for _, x := range [2]int{b.Min.X + t.lo, b.Min.X + t.hi} {
+			if n := len(cols); n == 0 || cols[n-1] < x {
+				cols = append(cols, x)
+			}
+		}
+	}
+	for i := range xs {
+		xs[i].lo = sort.SearchInts(cols, b.Min.X+xs[i].lo)
+		xs[i].hi = sort.SearchInts(cols, b.Min.X+xs[i].hi)
+	}
+	conv := converter(img, channels)
+	// Two converted source rows, kept while the output rows read them: lo and hi never decrease.
+	rowLen := len(cols) * channels
+	buf := [2][]float32{make([]float32, rowLen), make([]float32, rowLen)}
+	at := [2]int{-1, -1}
+	source := func(y int) []float32 {
+		for k := range at {
+			if at[k] == y {
+				return buf[k]
+			}
+		}
+		k := 0
+		if at[1] < at[0] {
+			k = 1
+		}
+		conv(buf[k], b.Min.Y+y, cols)
+		at[k] = y
+		return buf[k]
+	}
+	n := w * channels
+	for i, ty := range ys {
+		row0 := source(ty.lo)
+		row1 := source(ty.hi)
+		blendRow(out.Pix[i*n:(i+1)*n], row0, row1, ty, xs, channels)
+	}
+	return out, nil
 }

@@ -1,8 +1,14 @@
 package vision
 
 import (
+	"image"
+	"image/color"
+	"math"
 	"math/rand"
+	"strings"
 	"testing"
+
+	"github.com/mobilenet-go/mobilenet/internal/approx"
 )
 
 func checkPixels(t *testing.T, got *Pixels, h, w, c int, want []float32, tol float32) {
@@ -124,5 +130,98 @@ func TestResizePanicsOnBadSize(t *testing.T) {
 			}()
 			ResizeBilinear(pixelsOf(1, 1, 1, 1), size[0], size[1])
 		}()
+	}
+}
+
+// randomImages returns an image of every type the converters handle, h×w
+// with random pixels, its bounds starting at (3, 5).
+func randomImages(rng *rand.Rand, h, w int) map[string]image.Image {
+	r := image.Rect(3, 5, 3+w, 5+h)
+	fill := func(b []byte) {
+		for i := range b {
+			b[i] = byte(rng.Intn(256))
+		}
+	}
+	rgba, nrgba, n64, gray := image.NewRGBA(r), image.NewNRGBA(r), image.NewNRGBA64(r), image.NewGray(r)
+	g16, cmyk := image.NewGray16(r), image.NewCMYK(r)
+	ycc, nycca := image.NewYCbCr(r, image.YCbCrSubsampleRatio420), image.NewNYCbCrA(r, image.YCbCrSubsampleRatio422)
+	pal := image.NewPaletted(r, color.Palette{color.Black, color.NRGBA{1, 2, 3, 255}, color.NRGBA{200, 100, 50, 128}})
+	for _, b := range [][]byte{rgba.Pix, nrgba.Pix, n64.Pix, gray.Pix, g16.Pix, cmyk.Pix, ycc.Y, ycc.Cb, ycc.Cr,
+		nycca.Y, nycca.Cb, nycca.Cr, nycca.A, pal.Pix} {
+		fill(b)
+	}
+	return map[string]image.Image{"rgba": rgba, "nrgba": nrgba, "nrgba64": n64, "gray": gray, "gray16": g16,
+		"cmyk": cmyk, "ycbcr": ycc, "nycbcra": nycca, "paletted": pal}
+}
+
+// TestResizeImageMatchesPipeline checks that ResizeImage equals ToPixels,
+// CentralCrop and ResizeBilinear bit for bit, over every image type, up and
+// down, with and without a crop.
+func TestResizeImageMatchesPipeline(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	sizes := [][4]int{{6, 8, 3, 4}, {7, 5, 16, 9}, {31, 17, 12, 12}, {1, 9, 4, 3}, {13, 1, 5, 2}}
+	for _, s := range sizes {
+		for name, img := range randomImages(rng, s[0], s[1]) {
+			for _, c := range []int{1, 3} {
+				for _, crop := range []float64{0, 1, 0.875, 0.5} {
+					got, err := ResizeImage(img, s[2], s[3], c, crop)
+					if err != nil {
+						t.Fatal(err)
+					}
+					p, err := ToPixels(img, c)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if crop != 0 {
+						if p, err = CentralCrop(p, crop); err != nil {
+							t.Fatal(err)
+						}
+					}
+					want := ResizeBilinear(p, s[2], s[3])
+					if got.H != want.H || got.W != want.W || got.C != want.C {
+						t.Fatalf("%s %v c %d crop %v: shape %d×%d×%d, want %d×%d×%d", name, s, c, crop, got.H, got.W, got.C, want.H, want.W, want.C)
+					}
+					if err := approx.Close(got.Pix, want.Pix, 0, 0); err != nil {
+						t.Fatalf("%s %v c %d crop %v: %v", name, s, c, crop, err)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestResizeImageMemory resizes a 4000×4000 grey image, as a 16 MB PNG
+// decodes, to 224×224: the memory allocated is that of the output and two
+// rows of the taps, not of the source.
+func TestResizeImageMemory(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 4000, 4000))
+	var err error
+	n := allocated(func() { _, err = ResizeImage(img, 224, 224, 3, 0.875) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limit := uint64(1 << 20); n > limit {
+		t.Fatalf("allocated %d bytes, want at most %d", n, limit)
+	}
+}
+
+func TestResizeImageErrors(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 4, 4))
+	for _, tc := range []struct {
+		name       string
+		img        image.Image
+		h, w, c    int
+		crop       float64
+		wantSubstr string
+	}{
+		{"channels", img, 2, 2, 2, 0, "channels"},
+		{"crop", img, 2, 2, 3, 1.5, "fraction"},
+		{"NaN crop", img, 2, 2, 3, math.NaN(), "fraction"},
+		{"size", img, 0, 2, 3, 0, "not positive"},
+		{"empty", image.NewGray(image.Rect(2, 2, 2, 9)), 2, 2, 3, 0, "empty"},
+	} {
+		if _, err := ResizeImage(tc.img, tc.h, tc.w, tc.c, tc.crop); err == nil || !strings.Contains(err.Error(), tc.wantSubstr) {
+			t.Errorf("%s: error %v, want one mentioning %q", tc.name, err, tc.wantSubstr)
+		}
 	}
 }

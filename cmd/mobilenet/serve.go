@@ -20,7 +20,7 @@ import (
 
 func init() {
 	c := &command{name: "serve", summary: "serve classification and detection over HTTP, with Prometheus metrics and a web page",
-		usage: "[--addr HOST:PORT] [--model M.tflite] [--detector D.tflite|none] [--max-body 10MB] [--max-pixels 100M] [--concurrency N] [--queue N] [--timeout 10s]"}
+		usage: "[--addr HOST:PORT] [--model M.tflite] [--detector D.tflite|none] [--max-body 10MB] [--max-pixels 100M] [--max-progressive-pixels 16M] [--large-pixels 16M] [--concurrency N] [--queue N] [--body-timeout 10s] [--timeout 10s] [--drain-timeout 15s]"}
 	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stdout)
 		addr := fs.String("addr", serve.DefaultAddr, "address to listen on")
@@ -28,9 +28,13 @@ func init() {
 		detector := fs.String("detector", "", `a .tflite SSD detector (default: the built-in COCO SSD MobileNet V1 uint8); "none" answers /v1/detect with 404`)
 		maxBody := fs.String("max-body", "10MB", "largest request body: bytes, or with a unit KB, MB, GB (powers of 1000) or KiB, MiB, GiB")
 		maxPixels := fs.String("max-pixels", "100M", "largest image, in pixels as its header claims: a count, or with K, M, G (powers of 1000)")
+		maxProgressive := fs.String("max-progressive-pixels", "16M", "largest progressive JPEG, in pixels as its header claims (its decoder holds 4 bytes per DCT coefficient)")
+		large := fs.String("large-pixels", "16M", "images above this many pixels are decoded and run one at a time")
 		concurrency := fs.Int("concurrency", runtime.NumCPU(), "inference workers")
 		queue := fs.Int("queue", 0, "requests that may wait for a worker; 0: max(32, 2×concurrency), -1: none (refuse when every worker is busy)")
-		timeout := fs.Duration("timeout", serve.DefaultTimeout, "per-request limit on reading the body, waiting in the queue and inference")
+		bodyTimeout := fs.Duration("body-timeout", serve.DefaultBodyTimeout, "per-request limit on reading the body, before the request queues")
+		timeout := fs.Duration("timeout", serve.DefaultTimeout, "per-request limit on waiting in the queue and inference, once the body has arrived")
+		drainTimeout := fs.Duration("drain-timeout", 0, "on SIGTERM or interrupt, how long requests in flight may finish before they are cancelled (0: --timeout + 5s); the process exits within a second after")
 		if err := parse(fs, args); err != nil {
 			return err
 		}
@@ -45,6 +49,14 @@ func init() {
 		if err != nil {
 			return err
 		}
+		progressive, err := parseSize("--max-progressive-pixels", *maxProgressive, countUnits)
+		if err != nil {
+			return err
+		}
+		largePixels, err := parseSize("--large-pixels", *large, countUnits)
+		if err != nil {
+			return err
+		}
 		switch {
 		case *concurrency < 1 || *concurrency > 4096:
 			return usagef("--concurrency %d out of range: want 1 to 4096", *concurrency)
@@ -52,10 +64,15 @@ func init() {
 			return usagef("--queue %d out of range: want -1 to %d", *queue, 1<<20)
 		case *timeout <= 0:
 			return usagef("--timeout %v: want a positive duration", *timeout)
+		case *bodyTimeout <= 0:
+			return usagef("--body-timeout %v: want a positive duration", *bodyTimeout)
+		case *drainTimeout < 0:
+			return usagef("--drain-timeout %v: want a positive duration, or 0 for --timeout + 5s", *drainTimeout)
 		}
-		opts := []mobilenet.Option{mobilenet.WithMaxPixels(pixels)}
-		cfg := serve.Config{Addr: *addr, MaxBody: body, MaxPixels: pixels, Concurrency: *concurrency,
-			Queue: *queue, Timeout: *timeout, Logger: slog.New(slog.NewTextHandler(stderr, nil))}
+		opts := []mobilenet.Option{mobilenet.WithMaxPixels(pixels), mobilenet.WithMaxProgressivePixels(progressive)}
+		cfg := serve.Config{Addr: *addr, MaxBody: body, MaxPixels: pixels, MaxProgressivePixels: progressive,
+			LargePixels: largePixels, Concurrency: *concurrency, Queue: *queue, BodyTimeout: *bodyTimeout,
+			Timeout: *timeout, DrainTimeout: *drainTimeout, Logger: slog.New(slog.NewTextHandler(stderr, nil))}
 		if *model == "" {
 			cfg.Classifier, err = mobilenet.Default(opts...)
 		} else {

@@ -48,6 +48,10 @@ func TestServeUsage(t *testing.T) {
 		{[]string{"serve", "--concurrency", "0"}, "--concurrency 0 out of range"},
 		{[]string{"serve", "--queue", "-2"}, "--queue -2 out of range"},
 		{[]string{"serve", "--timeout", "0s"}, "--timeout"},
+		{[]string{"serve", "--body-timeout", "0s"}, "--body-timeout"},
+		{[]string{"serve", "--drain-timeout", "-1s"}, "--drain-timeout"},
+		{[]string{"serve", "--max-progressive-pixels", "0"}, "--max-progressive-pixels"},
+		{[]string{"serve", "--large-pixels", "1X"}, "--large-pixels"},
 		{[]string{"serve", "photo.jpg"}, "unexpected argument"},
 	}
 	for _, c := range cases {
@@ -57,7 +61,7 @@ func TestServeUsage(t *testing.T) {
 		}
 	}
 	code, out, _ := cli("serve", "--help")
-	if code != 0 || !strings.Contains(out, "--max-body") || !strings.Contains(out, "--queue") {
+	if code != 0 || !strings.Contains(out, "--max-body") || !strings.Contains(out, "--queue") || !strings.Contains(out, "--drain-timeout") {
 		t.Errorf("--help: exit %d\n%s", code, out)
 	}
 }

@@ -382,17 +382,18 @@ func init() {
 			},
 		}
 		result, err := train.Run(ctx, cfg, cb)
-		if result != nil && len(epochsDone) > 0 {
-			curves := strings.TrimSuffix(*out, filepath.Ext(*out)) + ".curves.png"
-			if perr := plots.Curves(curves, epochsDone); perr != nil {
-				fmt.Fprintf(stderr, "mobilenet train: %v\n", perr)
-			}
-		}
+		curvesErr := writeCurves(*out, epochsDone)
 		if err != nil {
+			if curvesErr != nil {
+				fmt.Fprintf(stderr, "mobilenet train: %v\n", curvesErr)
+			}
 			if errors.Is(err, context.Canceled) {
 				return fmt.Errorf("interrupted after %s; the checkpoint %s holds the run: continue it with --resume", time.Since(start).Round(time.Second), *out)
 			}
 			return err
+		}
+		if curvesErr != nil {
+			return curvesErr
 		}
 		if !*asJSON {
 			fmt.Fprintf(stdout, "wrote %s (%s in %s)\n", *out, strings.Join(result.Labels[:min(len(result.Labels), 10)], ", "), time.Since(start).Round(time.Second))
@@ -400,4 +401,16 @@ func init() {
 		return nil
 	}
 	register(c)
+}
+
+// writeCurves plots the loss and accuracy of the epochs that ended beside the checkpoint out, as
+// NAME.curves.png; it does nothing when no epoch ended.
+func writeCurves(out string, epochs []train.EpochInfo) error {
+	if len(epochs) == 0 {
+		return nil
+	}
+	if err := plots.Curves(strings.TrimSuffix(out, filepath.Ext(out))+".curves.png", epochs); err != nil {
+		return fmt.Errorf("the curves of %s: %w", out, err)
+	}
+	return nil
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/mobilenet-go/mobilenet/models/ssd"
 	"github.com/mobilenet-go/mobilenet/train"
 	"github.com/mobilenet-go/mobilenet/train/detdata"
-	"github.com/mobilenet-go/mobilenet/train/plots"
 )
 
 // detectorRun is what `train --task detection` was asked.
@@ -92,17 +91,19 @@ func trainDetector(r detectorRun, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "epoch %d/%d: train loss %.4f  validation mAP %.3f  mAP@0.5 %.3f  lr %.3g  %.1f img/s  %s\n", line.Epoch, r.epochs,
 			line.TrainLoss, line.ValMAP, line.ValMAP50, line.LR, line.ImagesPerSec, e.Elapsed.Round(time.Second))
 	}}
-	result, err := train.RunDetector(ctx, dc, cb)
-	if result != nil && len(done) > 0 {
-		if perr := plots.Curves(strings.TrimSuffix(r.out, filepath.Ext(r.out))+".curves.png", done); perr != nil {
-			fmt.Fprintf(stderr, "mobilenet train: %v\n", perr)
-		}
-	}
+	_, err = train.RunDetector(ctx, dc, cb)
+	curvesErr := writeCurves(r.out, done)
 	if err != nil {
+		if curvesErr != nil {
+			fmt.Fprintf(stderr, "mobilenet train: %v\n", curvesErr)
+		}
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("interrupted after %s; the checkpoint %s holds the run: continue it with --resume", time.Since(start).Round(time.Second), r.out)
 		}
 		return err
+	}
+	if curvesErr != nil {
+		return curvesErr
 	}
 	if !r.json {
 		fmt.Fprintf(stdout, "wrote %s and the best by validation mAP@0.5, %s (%s in %s)\n", r.out, dc.Best,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -209,4 +210,30 @@ func killResume(t *testing.T, args func(out string) []string) {
 		compared++
 	}
 	t.Logf("%d weight tensors identical", compared)
+}
+
+// TestTrainCurvesFailure: when the curves cannot be written (a directory stands where the PNG goes), the
+// command says so and exits 1, after writing the checkpoint.
+func TestTrainCurvesFailure(t *testing.T) {
+	dir := t.TempDir()
+	for _, class := range []string{"cat", "dog"} {
+		if err := os.MkdirAll(filepath.Join(dir, "data", class), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 4 {
+			writePNG(t, filepath.Join(dir, "data", class, fmt.Sprintf("%d.png", i)), uint8(40*i))
+		}
+	}
+	out := filepath.Join(dir, "run.safetensors")
+	if err := os.Mkdir(filepath.Join(dir, "run.curves.png"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := cli("train", "--data", filepath.Join(dir, "data"), "--out", out, "--epochs", "1", "--alpha", "0.25",
+		"--resolution", "16", "--batch", "4", "--threads", "1")
+	if code != 1 || !strings.Contains(errs, "curves") {
+		t.Errorf("exit %d, stderr %q; want exit 1 naming the curves", code, errs)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Errorf("the checkpoint: %v", err)
+	}
 }

@@ -13,8 +13,9 @@
 // builder and config and fills every constant from the file, bit for bit. It refuses what it cannot
 // rebuild with a one-line error: an unknown format or builder, a builder not available in this version,
 // a configuration with an unknown field or a value out of range, a missing or unknown tensor, a tensor
-// of another shape. It counts the floats the configuration allocates before building, and refuses a
-// configuration that needs more than the file holds.
+// of another shape, a weight that is NaN or infinite (Save refuses to write those too). It counts the
+// floats the configuration allocates before building, and refuses a configuration that needs more than
+// the file holds.
 //
 // Files of format mobilenet-go-checkpoint-1 (written by the training code before this package, MobileNet
 // V1 only, its configuration in the keys alpha, resolution, channels, classes, full_conv and min_depth)
@@ -146,6 +147,9 @@ func encode(g *graph.Graph, builder string, config any, meta map[string]string, 
 		case !v.Shape.Equal(w.Shape) || len(v.Data.F32) != w.Shape.Size():
 			return nil, nil, fmt.Errorf("checkpoint: constant %q has shape %v, %s with this configuration makes %v", v.Name, v.Shape, builder, w.Shape)
 		}
+		if err := finite(v.Name, v.Data.F32); err != nil {
+			return nil, nil, err
+		}
 		delete(want, v.Name)
 		ts = append(ts, safetensors.FromFloat32(v.Name, v.Shape, v.Data.F32))
 	}
@@ -270,6 +274,9 @@ func decode(sf *safetensors.File, extraPrefixes []string) (*File, error) {
 		for i := range dst {
 			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(t.Data[4*i:]))
 		}
+		if err := finite(t.Name, dst); err != nil {
+			return nil, err
+		}
 		filled[t.Name] = true
 	}
 	for _, v := range g.Values {
@@ -279,6 +286,17 @@ func decode(sf *safetensors.File, extraPrefixes []string) (*File, error) {
 	}
 	f.Graph = g
 	return f, nil
+}
+
+// finite refuses a weight tensor holding NaN or ±Inf: a network that diverged, which would only give
+// NaN scores.
+func finite(name string, vals []float32) error {
+	for i, x := range vals {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return fmt.Errorf("checkpoint: tensor %s holds %v at index %d: the weights are not finite (the run diverged)", quote(name), x, i)
+		}
+	}
+	return nil
 }
 
 func hasPrefix(name string, prefixes []string) bool {

@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -24,17 +25,21 @@ var (
 	tinySSD = ssd.Config{Alpha: 0.25, Resolution: 33, Classes: 2, Seed: 4}
 )
 
-// scramble fills every constant of g with random bit patterns, NaNs with payloads, infinities, −0 and
-// subnormals among them, so that a round trip through anything but the exact bits shows.
+// scramble fills every constant of g with random finite bit patterns, the largest floats, −0 and
+// subnormals among them, so that a round trip through anything but the exact bits shows. (NaN and
+// infinities are refused: see TestHostile.)
 func scramble(g *graph.Graph, seed uint64) {
 	r := rand.New(rand.NewPCG(seed, 1))
-	special := []uint32{0x7fc00001, 0xffbfffff, 0x7f800000, 0xff800000, 0x80000000, 0x00000001, 0x807fffff}
+	special := []uint32{0x7f7fffff, 0xff7fffff, 0x80000000, 0x00000001, 0x807fffff}
 	for _, v := range g.Values {
 		if !v.Const() {
 			continue
 		}
 		for i := range v.Data.F32 {
 			b := r.Uint32()
+			if b&0x7f800000 == 0x7f800000 { // NaN or infinite: lower the exponent
+				b &^= 0x00800000
+			}
 			if i < len(special) {
 				b = special[i]
 			}
@@ -382,6 +387,14 @@ func TestHostile(t *testing.T) {
 			ts[0].DType = "I32"
 			return ts, md
 		}, "is I32, want F32"},
+		{"NaN weight", func(ts []safetensors.Tensor, md map[string]string) ([]safetensors.Tensor, map[string]string) {
+			binary.LittleEndian.PutUint32(ts[1].Data[4:], math.Float32bits(float32(math.NaN())))
+			return ts, md
+		}, "holds NaN at index 1: the weights are not finite"},
+		{"infinite weight", func(ts []safetensors.Tensor, md map[string]string) ([]safetensors.Tensor, map[string]string) {
+			binary.LittleEndian.PutUint32(ts[0].Data, math.Float32bits(float32(math.Inf(-1))))
+			return ts, md
+		}, "holds -Inf at index 0"},
 		{"labels mismatch", func(ts []safetensors.Tensor, md map[string]string) ([]safetensors.Tensor, map[string]string) {
 			md[KeyLabels] = `["a"]`
 			return ts, md
@@ -567,6 +580,24 @@ func TestSaveErrors(t *testing.T) {
 	}
 	if err := Write(&bytes.Buffer{}, s2, SSDMobileNetV1, tinySSD, nil, nil); err == nil || !strings.Contains(err.Error(), `lacks constant "anchors"`) {
 		t.Errorf("a graph without anchors: %v", err)
+	}
+	// A graph whose weights diverged: nothing is written, an existing file is left as it was.
+	g4 := build(t, MobileNetV1, tinyV1)
+	path := filepath.Join(dir, "good.safetensors")
+	if err := Save(path, g4, MobileNetV1, tinyV1, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	good, _ := os.ReadFile(path)
+	for _, v := range g4.Values {
+		if v.Const() {
+			v.Data.F32[len(v.Data.F32)-1] = float32(math.Inf(1))
+		}
+	}
+	if err := Save(path, g4, MobileNetV1, tinyV1, nil, nil); err == nil || !strings.Contains(err.Error(), "not finite") {
+		t.Errorf("a graph with infinite weights: %v", err)
+	}
+	if now, _ := os.ReadFile(path); !bytes.Equal(now, good) {
+		t.Error("a refused save changed the file")
 	}
 	// A graph with a constant the builder does not make.
 	g3 := build(t, MobileNetV1, tinyV1)

@@ -1,8 +1,10 @@
 package tflite
 
 import (
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,17 +14,29 @@ import (
 
 // FuzzGraph feeds arbitrary bytes through the whole loading path: Parse, conversion to a graph,
 // compilation (every shape and quantization parameter checked) and, for small models, one run on zero
-// inputs. None of it may panic, and every error must be one line.
+// inputs. Besides the bytes, it sets one quantization parameter of the graph to any value: the scale
+// (any float32 bits: huge, tiny, subnormal, infinite, NaN) and zero point of channel ch of value v.
+// None of it may panic, and every error must be one line.
 func FuzzGraph(f *testing.F) {
-	if b, err := os.ReadFile(filepath.Join(modelDir, headModel)); err == nil {
-		f.Add(b)
+	var seeds [][]byte
+	for _, name := range []string{headModel, "person_detect.tflite"} {
+		if b, err := os.ReadFile(filepath.Join(modelDir, name)); err == nil {
+			seeds = append(seeds, b)
+		}
 	}
-	if b, err := os.ReadFile(filepath.Join(modelDir, "person_detect.tflite")); err == nil {
-		f.Add(b)
+	seeds = append(seeds, convModel().build(), chainModel().build())
+	for _, b := range seeds {
+		f.Add(b, uint16(0), uint16(0), math.Float32bits(0.5), int32(128))
 	}
-	f.Add(convModel().build())
-	f.Add(chainModel().build())
-	f.Fuzz(func(t *testing.T, b []byte) {
+	// The cases: a conv whose multiplier is 1e30 × 1e10 (qref's fixed point) or 1e15 × 1e5
+	// (the q8 kernels' shift) times the usual scales, a subnormal output scale, a zero point past the
+	// type's range.
+	conv := convModel().build()
+	f.Add(conv, uint16(0), uint16(0), math.Float32bits(1e30), int32(128))
+	f.Add(conv, uint16(1), uint16(0), math.Float32bits(1e15), int32(127))
+	f.Add(conv, uint16(3), uint16(0), math.Float32bits(1e-45), int32(0))
+	f.Add(conv, uint16(0), uint16(0), math.Float32bits(0.5), int32(1e9))
+	f.Fuzz(func(t *testing.T, b []byte, v, ch uint16, scaleBits uint32, zp int32) {
 		oneLine := func(err error) {
 			if strings.ContainsAny(err.Error(), "\n\r") {
 				t.Errorf("multi-line error %q", err)
@@ -38,6 +52,7 @@ func FuzzGraph(f *testing.F) {
 			oneLine(err)
 			return
 		}
+		setQuant(g, int(v), int(ch), math.Float32frombits(scaleBits), zp)
 		for _, opt := range []graph.Options{{MaxBytes: 64 << 20}, {Rounding: 1, MaxBytes: 64 << 20}} {
 			p, err := graph.Compile(g, opt)
 			if err != nil {
@@ -58,4 +73,27 @@ func FuzzGraph(f *testing.F) {
 			}
 		}
 	})
+}
+
+// setQuant sets the scale and zero point of channel ch (modulo their count) of value v (modulo the
+// graph's values), on a copy of its quantization parameters, which values may share; a value without
+// them is left alone.
+func setQuant(g *graph.Graph, v, ch int, scale float32, zp int32) {
+	if len(g.Values) == 0 {
+		return
+	}
+	val := g.Values[v%len(g.Values)]
+	q := val.Quant
+	if q == nil || len(q.Scale) == 0 {
+		return
+	}
+	c := &tensor.Quant{Scale: slices.Clone(q.Scale), ZeroPoint: slices.Clone(q.ZeroPoint), Axis: q.Axis}
+	c.Scale[ch%len(c.Scale)] = scale
+	if len(c.ZeroPoint) > 0 {
+		c.ZeroPoint[ch%len(c.ZeroPoint)] = zp
+	}
+	val.Quant = c
+	if val.Data != nil {
+		val.Data.Quant = c
+	}
 }

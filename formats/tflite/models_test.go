@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mobilenet-go/mobilenet/internal/approx"
 )
 
 // modelDir holds the shared models (/work/shared/models seen from this package).
@@ -169,7 +171,7 @@ func checkBiasScale(in, f, bias, out *Tensor, axis int) error {
 	}
 	for c, sb := range bias.Quant.Scale {
 		sw := f.Quant.Scale[min(c, len(f.Quant.Scale)-1)]
-		if bias.Quant.ZeroPoint[c] != 0 || math.Abs(float64(in.Quant.Scale[0])*float64(sw)-float64(sb))/float64(out.Quant.Scale[0]) > 0.02 {
+		if bias.Quant.ZeroPoint[c] != 0 || approx.Within("bias scale error in output steps", math.Abs(float64(in.Quant.Scale[0])*float64(sw)-float64(sb))/float64(out.Quant.Scale[0]), 0.02) != nil {
 			return fmt.Errorf("bias %d scale %g zp %d, input×filter scale %g", c, sb, bias.Quant.ZeroPoint[c], in.Quant.Scale[0]*sw)
 		}
 	}

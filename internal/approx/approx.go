@@ -68,6 +68,36 @@ func Within(what string, d, tol float64) error {
 	return nil
 }
 
+// Integer is the element type of quantized codes.
+type Integer interface {
+	~int8 | ~uint8 | ~int16 | ~uint16 | ~int32 | ~int64 | ~int
+}
+
+// Codes returns nil when got and want have the same non-zero length and every got[i] is within tol of
+// want[i] (tol 0: exactly equal); otherwise an error naming the first element that is farthest off.
+func Codes[G, W Integer](got []G, want []W, tol int64) error {
+	if len(got) != len(want) {
+		return fmt.Errorf("length %d, want %d", len(got), len(want))
+	}
+	if len(got) == 0 {
+		return fmt.Errorf("nothing to compare (both empty)")
+	}
+	worst, at := tol, -1
+	for i := range got {
+		d := int64(got[i]) - int64(want[i])
+		if d < 0 {
+			d = -d
+		}
+		if d > worst {
+			worst, at = d, i
+		}
+	}
+	if at >= 0 {
+		return fmt.Errorf("element %d: got %d, want %d (%d apart, tolerance %d)", at, int64(got[at]), int64(want[at]), worst, tol)
+	}
+	return nil
+}
+
 // TB is the part of testing.TB the helpers use.
 type TB interface {
 	Helper()

@@ -3,8 +3,8 @@
 // photo cases, inputs stored in the file itself.
 //
 // One file holds one model. A case made from seeds has Seeds, one per model input: input i is
-// lcg.Uint8s(Seeds[i], n) for a uint8 model and lcg.Float32s(Seeds[i], n) for a float model, with n the
-// element count of input i. A photo case has Image and InputB64 instead, the exact input bytes.
+// lcg.Uint8s(Seeds[i], n) for a uint8 model, lcg.Int8s(Seeds[i], n) for an int8 model and
+// lcg.Float32s(Seeds[i], n) for a float model, with n the element count of input i. A photo case has Image and InputB64 instead, the exact input bytes.
 package golden
 
 import (
@@ -17,6 +17,7 @@ import (
 // Input kinds of File.InputKind.
 const (
 	KindUint8   = "uint8"
+	KindInt8    = "int8"
 	KindFloat32 = "float32"
 )
 
@@ -26,7 +27,7 @@ type File struct {
 	Generator string   `json:"generator"`  // the command that wrote the file
 	Oracle    string   `json:"oracle"`     // the interpreter that computed the outputs
 	SeedRule  string   `json:"seed_rule"`  // how cases map to seeds and seeds to inputs
-	InputKind string   `json:"input_kind"` // KindUint8 or KindFloat32: how inputs are made from seeds
+	InputKind string   `json:"input_kind"` // KindUint8, KindInt8 or KindFloat32: how inputs are made from seeds
 	Notes     string   `json:"notes,omitempty"`
 	Inputs    []Tensor `json:"inputs"` // the oracle's input descriptors, in model input order
 	Cases     []Case   `json:"cases"`
@@ -158,7 +159,7 @@ func Load(path string) (*File, error) {
 }
 
 func (f *File) check() error {
-	if f.InputKind != KindUint8 && f.InputKind != KindFloat32 {
+	if f.InputKind != KindUint8 && f.InputKind != KindInt8 && f.InputKind != KindFloat32 {
 		return fmt.Errorf("unknown input_kind %q", f.InputKind)
 	}
 	if len(f.Inputs) == 0 {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mobilenet-go/mobilenet/internal/approx"
 )
 
 const dir = "../../testdata/golden"
@@ -30,6 +32,7 @@ func TestCommittedFiles(t *testing.T) {
 		{"mobilenet_v1_0.25_224_1_default_1", KindFloat32, 1, 24, nil, 1},
 		{"coco_ssd_mobilenet_v1_1.0_quant_2018_06_29_no_metadata", KindUint8, 1, 24, photos, 4},
 		{"ssd_mobilenet_v1_coco_quant_postprocess_head_layers", KindUint8, 12, 24, photos, 4},
+		{"person_detect", KindInt8, 1, 24, []string{"tflm_person_96x96.bmp", "tflm_no_person_96x96.bmp"}, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.model, func(t *testing.T) {
@@ -78,8 +81,8 @@ func TestClassifierOutputs(t *testing.T) {
 		for _, v := range c.Outputs[0].Floats {
 			sum += float64(v)
 		}
-		if math.Abs(sum-1) > 1e-5 {
-			t.Errorf("float case %d: softmax sums to %v", k, sum)
+		if err := approx.Within("|softmax sum − 1|", math.Abs(sum-1), 1e-5); err != nil {
+			t.Errorf("float case %d: %v", k, err)
 		}
 	}
 	f, err = Load(filepath.Join(dir, "mobilenet_v1_0.75_192_quant.json"))

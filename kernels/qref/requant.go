@@ -69,15 +69,51 @@ func NewRequant(inScale float32, filterScales []float32, outScale float32, outZP
 	return NewRequantProduct(inScale, filterScales, outScale, outZP, actMin, actMax, r, p)
 }
 
+// CheckRequant reports, as the error a model loader gives, whether NewRequantProduct accepts the
+// scales: each finite and positive, every channel's XNNPACK scale float32(float32(s_x·s_w[c])/s_y)
+// finite, and its Reference multiplier (formed as p says) below 2³¹, so that its shift is at most 31
+// as the fixed-point code requires. This is the check of TFLite's Prepare step, made once when a model
+// is loaded.
+func CheckRequant(inScale float32, filterScales []float32, outScale float32, p Product) error {
+	if len(filterScales) == 0 {
+		return fmt.Errorf("no filter scales")
+	}
+	finite := func(s float32) bool { return s > 0 && !math.IsInf(float64(s), 1) }
+	if !finite(inScale) || !finite(outScale) {
+		return fmt.Errorf("input scale %v and output scale %v must be finite and > 0", inScale, outScale)
+	}
+	for c, fs := range filterScales {
+		if !finite(fs) {
+			return fmt.Errorf("filter scale %v of channel %d must be finite and > 0", fs, c)
+		}
+		xnn, ref := multipliers(inScale, fs, outScale, p)
+		if math.IsInf(float64(xnn), 1) || !(ref < 1<<31) {
+			return fmt.Errorf("channel %d: requantization multiplier %g·%g/%g = %g does not fit (want below 2^31)",
+				c, inScale, fs, outScale, ref)
+		}
+		if _, shift := QuantizeMultiplier(ref); shift > 31 {
+			return fmt.Errorf("channel %d: requantization multiplier %g rounds to 2^%d (want below 2^31)", c, ref, shift)
+		}
+	}
+	return nil
+}
+
+// multipliers returns a channel's XNNPACK scale and Reference real multiplier.
+func multipliers(inScale, filterScale, outScale float32, p Product) (float32, float64) {
+	// Explicit float32 conversions round after each operation, as C's float arithmetic does.
+	xnn := float32(float32(inScale*filterScale) / outScale)
+	if p == ProductFloat32 {
+		return xnn, float64(float32(inScale*filterScale)) / float64(outScale)
+	}
+	return xnn, float64(inScale) * float64(filterScale) / float64(outScale)
+}
+
 // NewRequantProduct is NewRequant with the Reference multiplier's formula chosen explicitly. The
-// XNNPACK scale does not depend on p. It panics on an empty filterScales, a non-positive scale or
+// XNNPACK scale does not depend on p. It panics on scales CheckRequant refuses or
 // actMin > actMax.
 func NewRequantProduct(inScale float32, filterScales []float32, outScale float32, outZP, actMin, actMax int32, r Rounding, p Product) *Requant {
-	if len(filterScales) == 0 {
-		panic("qref: NewRequant: no filter scales")
-	}
-	if !(inScale > 0) || !(outScale > 0) {
-		panic(fmt.Sprintf("qref: NewRequant: input scale %v and output scale %v must be > 0", inScale, outScale))
+	if err := CheckRequant(inScale, filterScales, outScale, p); err != nil {
+		panic("qref: NewRequant: " + err.Error())
 	}
 	if actMin > actMax {
 		panic(fmt.Sprintf("qref: NewRequant: activation range [%d, %d] is empty", actMin, actMax))
@@ -95,17 +131,8 @@ func NewRequantProduct(inScale float32, filterScales []float32, outScale float32
 		actMax:   actMax,
 	}
 	for c, fs := range filterScales {
-		if !(fs > 0) {
-			panic(fmt.Sprintf("qref: NewRequant: filter scale %d is %v, must be > 0", c, fs))
-		}
-		// Explicit float32 conversions round after each operation, as C's float arithmetic does.
-		q.scale[c] = float32(float32(inScale*fs) / outScale)
 		var m float64
-		if p == ProductFloat32 {
-			m = float64(float32(inScale*fs)) / float64(outScale)
-		} else {
-			m = float64(inScale) * float64(fs) / float64(outScale)
-		}
+		q.scale[c], m = multipliers(inScale, fs, outScale, p)
 		q.m0[c], q.shift[c] = QuantizeMultiplier(m)
 	}
 	return q
@@ -170,7 +197,10 @@ func ActivationRange(act string, scale float32, zp int32, signed bool) (lo, hi i
 		lo, hi = -128, 127
 	}
 	quantize := func(f float32) int32 {
-		return zp + int32(math.Round(float64(f/scale)))
+		// Summed in float64 and clamped to int32, so that no scale can overflow the conversion; within
+		// range this is TFLite's zp + int32(round(f/scale)).
+		q := float64(zp) + math.Round(float64(f/scale))
+		return int32(min(max(q, math.MinInt32), math.MaxInt32))
 	}
 	switch act {
 	case "", "none":

@@ -2,6 +2,7 @@ package qref
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -152,4 +153,56 @@ func TestActivationRangeUnknown(t *testing.T) {
 		}
 	}()
 	ActivationRange("tanh", 1, 0, false)
+}
+
+// TestCheckRequant: the scales a crafted model may carry are refused with an error naming the problem,
+// and NewRequantProduct panics on exactly those; the largest multipliers below 2³¹ pass and give a
+// shift of at most 31.
+func TestCheckRequant(t *testing.T) {
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	cases := []struct {
+		name    string
+		in, out float32
+		filter  []float32
+		p       Product
+		errHas  string
+	}{
+		{"1e30 × 1e10 overflows float32", 1e30, 1, []float32{1e10}, ProductFloat32, "does not fit"},
+		{"1e15 × 1e5: shift 67", 1e15, 1, []float32{1e5}, ProductFloat64, "does not fit"},
+		{"just at 2^31", 1 << 16, 1, []float32{1 << 15}, ProductFloat64, "does not fit"},
+		// (1 + 2⁻²³)·(2³¹ − 256) = 2³¹ − 2⁻¹⁵, which QuantizeMultiplier rounds to 2³¹.
+		{"rounds up to 2^31", math.Nextafter32(1, 2), 1, []float32{1<<31 - 256}, ProductFloat64, "rounds to 2^32"},
+		{"infinite input scale", inf, 1, []float32{1}, ProductFloat32, "finite"},
+		{"NaN output scale", 1, nan, []float32{1}, ProductFloat32, "finite"},
+		{"zero filter scale", 1, 1, []float32{1, 0}, ProductFloat64, "channel 1"},
+		{"subnormal output scale", 1, 1e-45, []float32{1}, ProductFloat32, "does not fit"},
+		{"no filter scales", 1, 1, nil, ProductFloat32, "no filter"},
+	}
+	for _, c := range cases {
+		err := CheckRequant(c.in, c.filter, c.out, c.p)
+		if err == nil || !strings.Contains(err.Error(), c.errHas) {
+			t.Errorf("%s: %v, want an error with %q", c.name, err, c.errHas)
+			continue
+		}
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: NewRequantProduct accepted what CheckRequant refuses", c.name)
+				}
+			}()
+			NewRequantProduct(c.in, c.filter, c.out, 0, 0, 255, Reference, c.p)
+		}()
+	}
+	for _, m := range []float32{math.Nextafter32(1<<31, 0) / 2, 255.9, 1e-12} {
+		if err := CheckRequant(1, []float32{m}, 1, ProductFloat32); err != nil {
+			t.Errorf("multiplier %g: %v", m, err)
+			continue
+		}
+		q := NewRequantProduct(1, []float32{m}, 1, 0, 0, 255, Reference, ProductFloat32)
+		if _, shift := q.Multiplier(0); shift > 31 || shift < -31 {
+			t.Errorf("multiplier %g: shift %d", m, shift)
+		}
+		q.Apply(math.MaxInt32, 0)
+		q.Apply(math.MinInt32, 0)
+	}
 }

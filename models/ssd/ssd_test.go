@@ -6,6 +6,7 @@ import (
 
 	"github.com/mobilenet-go/mobilenet/formats/tflite"
 	"github.com/mobilenet-go/mobilenet/graph"
+	"github.com/mobilenet-go/mobilenet/internal/approx"
 	"github.com/mobilenet-go/mobilenet/tensor"
 )
 
@@ -20,7 +21,7 @@ func TestTable13(t *testing.T) {
 	s := graph.Summarize(g)
 	ma, p := float64(s.MultAdds)/1e9, float64(s.Params)/1e6
 	t.Logf("SSD 300 MobileNet: %.3f B mult-adds, %.3f M weights, %d trained parameters", ma, p, s.ParamsTotal)
-	if math.Abs(ma-1.2)/1.2 > 0.05 || math.Abs(p-6.8)/6.8 > 0.05 {
+	if approx.Within("relative error", math.Abs(ma-1.2)/1.2, 0.05) != nil || approx.Within("relative error", math.Abs(p-6.8)/6.8, 0.05) != nil {
 		t.Errorf("%.3f B mult-adds, %.3f M params: not within 5 %% of 1.2 B and 6.8 M", ma, p)
 	}
 }

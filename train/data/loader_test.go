@@ -4,6 +4,8 @@ import (
 	"context"
 	"math"
 	"testing"
+
+	"github.com/mobilenet-go/mobilenet/internal/approx"
 )
 
 // ramp returns a set of n images h×w×1 whose pixel (y, x) of image i is i·10 + y·w + x + 1, label i%k.
@@ -46,10 +48,8 @@ func TestLoaderFill(t *testing.T) {
 		-1, -1, -1, -1,
 	}
 	b := collect(t, l, 0, 0)[0]
-	for i := range want {
-		if math.Abs(float64(b.X[i]-want[i])) > 1e-6 {
-			t.Fatalf("input %v, want %v", b.X, want)
-		}
+	if err := approx.Close(b.X, want, 1e-6, 0); err != nil {
+		t.Fatalf("input %v, want %v: %v", b.X, want, err)
 	}
 	var img [16]float32
 	eq := func(a, b float32) bool { return math.Abs(float64(a-b)) < 1e-6 }

@@ -99,7 +99,8 @@ func cropBoxes(boxes []Box, patch image.Rectangle, flip bool) []NormBox {
 // value in ±maxBrightness to every channel), contrast (scale the distance to the image's mean luma
 // by a factor in 1 ± maxContrast), saturation (scale each pixel's distance to its luma by a factor
 // in 1 ± maxSaturation) and hue (rotate the colours about the grey axis by an angle in ±maxHue
-// degrees). The result is clipped to 0..255 once, at the end.
+// degrees), the ranges of the original SSD recipe's photometric distortion. The result is clipped
+// to 0..255 once, at the end.
 const (
 	maxBrightness = 32.0
 	maxContrast   = 0.5

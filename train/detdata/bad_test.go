@@ -90,17 +90,17 @@ var badCases = []badCase{
 	{name: "VOC not an image", setup: func(t *testing.T, dir string) {
 		vocWith(vocXML("c.jpg", 40, 30))(t, dir)
 		writeFile(t, dir, "JPEGImages/c.jpg", "this is text, not a JPEG")
-	}, want: "JPEGImages/c.jpg: not an image of a known format"},
+	}, want: "JPEGImages/c.jpg: vision: unknown image format"},
 	{name: "VOC truncated header", setup: func(t *testing.T, dir string) {
 		vocWith(vocXML("c.png", 40, 30))(t, dir)
 		writeFile(t, dir, "JPEGImages/c.png", "\x89PNG\r\n\x1a\n\x00\x00")
-	}, want: "JPEGImages/c.png: bad png header"},
+	}, want: "JPEGImages/c.png: vision: corrupt image (png header)"},
 	{name: "VOC size mismatch", setup: vocWith(vocXML("b.png", 50, 30, box("dog", 1, 1, 5, 5))),
 		want: "Annotations/b.xml:2: the annotation says 50×30 but image "},
 	{name: "VOC too many pixels", setup: func(t *testing.T, dir string) {
 		vocWith(vocXML("c.png", 0, 0))(t, dir)
 		writeImage(t, dir, "JPEGImages/c.png", 60, 60)
-	}, opt: Options{MaxPixels: 2000}, want: "JPEGImages/c.png: png header says 60×60, more than the limit of 2000 pixels"},
+	}, opt: Options{MaxPixels: 2000}, want: "JPEGImages/c.png: vision: image has too many pixels: png header says 60×60, limit is 2000 pixels"},
 	{name: "VOC malformed XML", setup: vocWith("<annotation>\n<filename>b.png</filename>\n<object><name>dog</nam></object>\n</annotation>"),
 		want: "Annotations/b.xml:3: malformed XML: element <name> closed by </nam>"},
 	{name: "VOC truncated XML", setup: vocWith("<annotation>\n<filename>b.png</filename>\n<object>"),

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // readCOCOFile reads a COCO annotation file; its images are looked for as a CSV file's are.
@@ -246,7 +247,7 @@ type lineCounter struct {
 // the start of the next JSON value.
 func (c *lineCounter) next(off int64) int {
 	pos := max(int(off), c.off)
-	for pos < len(c.data) && bytes.IndexByte([]byte(" \t\r\n,"), c.data[pos]) >= 0 {
+	for pos < len(c.data) && strings.IndexByte(" \t\r\n,", c.data[pos]) >= 0 {
 		pos++
 	}
 	c.line += bytes.Count(c.data[c.off:pos], []byte{'\n'})

@@ -47,6 +47,14 @@ func TestVOCImageSets(t *testing.T) {
 	if len(val.Samples) != 1 || !reflect.DeepEqual(val.Classes, all.Classes) || val.Samples[0].Boxes[0].Class != 0 {
 		t.Fatalf("val split: %v %+v", val, val.Samples)
 	}
+	// The images elsewhere, named by Options.Images.
+	other := t.TempDir()
+	writeImage(t, other, "a.jpg", 40, 30)
+	writeImage(t, other, "b.png", 20, 10)
+	writeImage(t, other, "c.png", 16, 16)
+	if s := mustLoad(t, dir, Options{Images: other}); s.Samples[2].Path != filepath.Join(other, "c.png") {
+		t.Fatalf("with Options.Images: %s", s.Samples[2].Path)
+	}
 	if s := all.String(); !strings.Contains(s, "VOC ") || !strings.Contains(s, "3 images, 3 boxes, 3 classes (bird, cat, dog)") {
 		t.Fatalf("String() = %q", s)
 	}

@@ -2,9 +2,7 @@ package detdata
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
-	"image"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -70,35 +68,18 @@ func checkImage(e *entry, maxPixels int64) error {
 	return nil
 }
 
-// imageSize reads the header of the image at path and returns its size, refusing data of no known
-// format, a size that is not positive and more than maxPixels pixels.
+// imageSize reads the header of the image at path and returns its size, with the checks of
+// vision.Limits.Header: a known format, a positive size, at most maxPixels pixels (and the limit
+// on progressive JPEGs).
 func imageSize(path string, maxPixels int64) (w, h int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer f.Close()
-	cfg, format, err := decodeConfig(bufio.NewReader(f))
-	switch {
-	case errors.Is(err, image.ErrFormat):
-		return 0, 0, fmt.Errorf("%s: not an image of a known format (JPEG, PNG, GIF, BMP, WebP)", path)
-	case err != nil:
-		return 0, 0, fmt.Errorf("%s: bad %s header: %v", path, format, err)
-	case cfg.Width <= 0 || cfg.Height <= 0:
-		return 0, 0, fmt.Errorf("%s: %s header says %d×%d pixels", path, format, cfg.Width, cfg.Height)
-	case int64(cfg.Width) > maxPixels/int64(cfg.Height):
-		return 0, 0, fmt.Errorf("%s: %s header says %d×%d, more than the limit of %d pixels", path, format, cfg.Width, cfg.Height, maxPixels)
+	hd, err := vision.Limits{MaxPixels: maxPixels}.Header(bufio.NewReader(f))
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", path, err)
 	}
-	return cfg.Width, cfg.Height, nil
-}
-
-// decodeConfig is image.DecodeConfig (with the decoders package vision registers) that turns a
-// decoder's panic into an error.
-func decodeConfig(r *bufio.Reader) (cfg image.Config, format string, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("decoder panicked: %v", p)
-		}
-	}()
-	return image.DecodeConfig(r)
+	return hd.Width, hd.Height, nil
 }

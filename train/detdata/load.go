@@ -102,18 +102,16 @@ func Load(path string, opt Options) (*Set, error) {
 	if err != nil {
 		return nil, fmt.Errorf("detdata: %w", err)
 	}
-	if opt.Split != "" && !fi.IsDir() {
+	voc := fi.IsDir() && (isDir(filepath.Join(path, "Annotations")) || isDir(filepath.Join(path, "annotations")))
+	if opt.Split != "" && !voc {
 		return nil, fmt.Errorf("detdata: %s: Options.Split %q needs a VOC folder (only VOC has image lists)", path, opt.Split)
 	}
 	var p *parsed
 	switch {
-	case fi.IsDir() && (isDir(filepath.Join(path, "Annotations")) || isDir(filepath.Join(path, "annotations"))):
+	case voc:
 		p, err = readVOC(path, opt)
 	case fi.IsDir() && isFile(filepath.Join(path, "classes.txt")):
-		if opt.Split != "" {
-			return nil, fmt.Errorf("detdata: %s: Options.Split %q needs a VOC folder (only VOC has image lists)", path, opt.Split)
-		}
-		p, err = readYOLO(path, opt)
+		p, err = readYOLO(path)
 	case fi.IsDir():
 		return nil, fmt.Errorf("detdata: %s: neither a VOC folder (no Annotations/ or annotations/) nor a YOLO folder (no classes.txt)", path)
 	case strings.EqualFold(filepath.Ext(path), ".csv"):
@@ -146,11 +144,13 @@ func checkClasses(classes []string) error {
 	return nil
 }
 
+// isDir reports whether path is a folder.
 func isDir(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.IsDir()
 }
 
+// isFile reports whether path is a regular file.
 func isFile(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.Mode().IsRegular()

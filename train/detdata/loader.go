@@ -153,7 +153,8 @@ type job struct {
 
 // Epoch returns the batches of the given epoch from batch from onwards, in order. Workers prepare
 // the images of the next Prefetch batches while the current one is read. The channel is closed
-// after the last batch or once ctx is done; every goroutine then ends.
+// after the last batch or once ctx is done; every goroutine then ends. A caller that stops reading
+// before the end must cancel ctx.
 func (l *Loader) Epoch(ctx context.Context, epoch, from int) <-chan *Batch {
 	out := make(chan *Batch)
 	order := l.order(epoch)
@@ -313,12 +314,23 @@ func (ph *photometric) write(dst []float32, px *vision.Pixels, flip bool) {
 		for x := range w {
 			sx := 3 * col(x)
 			r, g, b := in[sx], in[sx+1], in[sx+2]
-			for c := range 3 {
-				u := a[c][0]*r + a[c][1]*g + a[c][2]*b + bias
-				out[3*x+c] = (min(max(u, 0), 255) - 127.5) / 127.5
-			}
+			o := out[3*x : 3*x+3]
+			o[0] = unit(a[0][0]*r + a[0][1]*g + a[0][2]*b + bias)
+			o[1] = unit(a[1][0]*r + a[1][1]*g + a[1][2]*b + bias)
+			o[2] = unit(a[2][0]*r + a[2][1]*g + a[2][2]*b + bias)
 		}
 	}
+}
+
+// unit clips a finite pixel value to 0..255 and maps it to [−1, 1]. It compares rather than call
+// min and max, whose NaN rules cost a lot in the loop of write.
+func unit(u float32) float32 {
+	if u < 0 {
+		u = 0
+	} else if u > 255 {
+		u = 255
+	}
+	return u*(1/127.5) - 1
 }
 
 // imageCache keeps decoded images by sample index until their estimated sizes reach the budget;
@@ -330,12 +342,14 @@ type imageCache struct {
 	images map[int]image.Image
 }
 
+// get returns the cached image of sample i, or nil.
 func (c *imageCache) get(i int) image.Image {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.images[i]
 }
 
+// put caches the image of sample i if it fits in what is left of the budget.
 func (c *imageCache) put(i int, img image.Image) {
 	n := imageBytes(img)
 	c.mu.Lock()

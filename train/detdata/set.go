@@ -27,7 +27,10 @@ type Sample struct {
 type Set struct {
 	Classes []string
 	Samples []Sample
-	Skipped int    // images (and unreadable CSV records or COCO annotations) left out by Options.SkipBad
+	// Skipped counts what Options.SkipBad left out: images with a bad annotation, and records that
+	// name no usable image (unreadable CSV records, COCO annotations of unknown images, lines of a
+	// VOC list without an annotation).
+	Skipped int
 	Source  string // the format and path it was read from
 }
 

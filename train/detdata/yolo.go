@@ -11,7 +11,7 @@ import (
 
 // readYOLO reads a YOLO folder: classes.txt, one class name a line, and every image of the folder
 // with the boxes of the .txt of the same name beside it (an image without one has no boxes).
-func readYOLO(dir string, opt Options) (*parsed, error) {
+func readYOLO(dir string) (*parsed, error) {
 	classFile := filepath.Join(dir, "classes.txt")
 	data, err := readLimited(classFile, maxLabelBytes)
 	if err != nil {

@@ -3,6 +3,8 @@ package optim
 import (
 	"math"
 	"testing"
+
+	"github.com/mobilenet-go/mobilenet/internal/approx"
 )
 
 // run applies the gradients in turn to a single weight starting at 1 and returns the weights after
@@ -52,11 +54,7 @@ func TestSteps(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got := run(t, c.cfg, c.decay, c.lr, c.grads...)
-			for i := range got {
-				if math.Abs(got[i]-c.want[i]) > 1e-7 {
-					t.Fatalf("after step %d: w = %.10f, want %.10f", i+1, got[i], c.want[i])
-				}
-			}
+			approx.Require(t, "w after each step", got, c.want, 1e-7, 0)
 		})
 	}
 }
@@ -126,7 +124,7 @@ func TestSchedules(t *testing.T) {
 		if err := c.s.Check(); err != nil {
 			t.Fatal(err)
 		}
-		if got := c.s.At(c.e); math.Abs(got-c.want) > 1e-12 {
+		if got := c.s.At(c.e); approx.Within("|rate − want|", math.Abs(got-c.want), 1e-12) != nil {
 			t.Errorf("%+v at %g = %g, want %g", c.s, c.e, got, c.want)
 		}
 	}

@@ -101,3 +101,22 @@ func argmaxInt(v []int32) int {
 	}
 	return top
 }
+
+// checkPersonDetector checks the person detector's int8 softmax over [notperson, person]: two codes in
+// [−128, 127] whose values (scale 1/256, zero point −128) sum to about 1.
+func checkPersonDetector(outs []golden.Output) (string, error) {
+	if len(outs) != 1 || outs[0].DType != "int32" || !slices.Equal(outs[0].Shape, []int{1, 2}) {
+		return "", fmt.Errorf("goldens: want one int32 [1 2] output, got %d outputs", len(outs))
+	}
+	sum := 0
+	for _, v := range outs[0].Ints {
+		if v < -128 || v > 127 {
+			return "", fmt.Errorf("goldens: code %d outside [-128, 127]", v)
+		}
+		sum += int(v) + 128
+	}
+	if sum < 250 || sum > 262 {
+		return "", fmt.Errorf("goldens: softmax codes sum to %d/256, want about 1", sum)
+	}
+	return fmt.Sprintf("notperson %d person %d", outs[0].Ints[0], outs[0].Ints[1]), nil
+}

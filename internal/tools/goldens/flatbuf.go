@@ -306,3 +306,66 @@ func withOutputs(model []byte, g *graph, outputs []int) ([]byte, error) {
 	binary.LittleEndian.PutUint32(out[g.outputsPos:], uint32(vec-g.outputsPos))
 	return out, nil
 }
+
+// withRank1AxisZero returns a copy of the model in which every rank-1 tensor of the main subgraph whose
+// quantization stores a quantized_dimension other than 0 stores 0, and how many it changed. Old
+// converters copied a depthwise filter's axis (3) onto its rank-1 per-channel bias; the oracle's
+// interpreter refuses that, and for a rank-1 tensor axis 0 is the only one there is. The field is an
+// int32 stored in place, so only those four bytes change.
+func withRank1AxisZero(model []byte) ([]byte, int, error) {
+	out := append([]byte(nil), model...)
+	b := fbuf(out)
+	if len(b) < 8 || string(b[4:8]) != "TFL3" {
+		return nil, 0, fmt.Errorf("goldens: not a .tflite file (no TFL3 identifier)")
+	}
+	rootPos, err := b.ref(0)
+	if err != nil {
+		return nil, 0, err
+	}
+	root, err := b.table(rootPos)
+	if err != nil {
+		return nil, 0, err
+	}
+	subs, err := root.tables(2)
+	if err != nil || len(subs) == 0 {
+		return nil, 0, fmt.Errorf("goldens: model has no subgraphs (%v)", err)
+	}
+	ts, err := subs[0].tables(0)
+	if err != nil {
+		return nil, 0, err
+	}
+	changed := 0
+	for i, tt := range ts {
+		shape, err := tt.ints(0)
+		if err != nil {
+			return nil, 0, fmt.Errorf("goldens: tensor %d: %w", i, err)
+		}
+		qp, err := tt.sub(4)
+		if err != nil || qp < 0 || len(shape) != 1 {
+			if err != nil {
+				return nil, 0, fmt.Errorf("goldens: tensor %d: %w", i, err)
+			}
+			continue
+		}
+		q, err := b.table(qp)
+		if err != nil {
+			return nil, 0, fmt.Errorf("goldens: tensor %d: %w", i, err)
+		}
+		at, err := q.field(6) // QuantizationParameters.quantized_dimension
+		if err != nil || at < 0 {
+			if err != nil {
+				return nil, 0, fmt.Errorf("goldens: tensor %d: %w", i, err)
+			}
+			continue
+		}
+		v, err := b.u32(at)
+		if err != nil {
+			return nil, 0, fmt.Errorf("goldens: tensor %d: %w", i, err)
+		}
+		if v != 0 {
+			binary.LittleEndian.PutUint32(out[at:], 0)
+			changed++
+		}
+	}
+	return out, changed, nil
+}

@@ -145,3 +145,42 @@ func TestPhotoInput(t *testing.T) {
 	}
 	t.Error("no case for", photos[1])
 }
+
+// TestWithRank1AxisZero: the person detector's copy differs from the original only in the
+// quantized_dimension words of its 14 rank-1 tensors that store 3 (per-channel biases; 3 → 0), and a second
+// pass changes nothing.
+func TestWithRank1AxisZero(t *testing.T) {
+	b, err := os.ReadFile("../../../../shared/models/" + personFile)
+	if err != nil {
+		t.Skip("shared models not present:", err)
+	}
+	out, n, err := withRank1AxisZero(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 14 || len(out) != len(b) {
+		t.Fatalf("%d tensors changed, %d bytes (was %d); want 14 and the same size", n, len(out), len(b))
+	}
+	diff := 0
+	for i := range b {
+		if out[i] != b[i] {
+			diff++
+			if b[i] != 3 || out[i] != 0 {
+				t.Fatalf("byte %d: %d → %d, want 3 → 0", i, b[i], out[i])
+			}
+		}
+	}
+	if diff != n {
+		t.Errorf("%d bytes differ, want %d (one per changed int32)", diff, n)
+	}
+	if _, again, err := withRank1AxisZero(out); err != nil || again != 0 {
+		t.Errorf("second pass changed %d (%v)", again, err)
+	}
+	g1, err1 := readGraph(b)
+	g2, err2 := readGraph(out)
+	if err1 != nil || err2 != nil || !slices.EqualFunc(g1.Tensors, g2.Tensors, func(a, b tensorInfo) bool {
+		return a.Name == b.Name && slices.Equal(a.Shape, b.Shape) && a.Type == b.Type && a.Scale == b.Scale && a.Zero == b.Zero
+	}) {
+		t.Errorf("the copy reads differently: %v %v", err1, err2)
+	}
+}

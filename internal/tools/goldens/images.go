@@ -60,3 +60,46 @@ func sample(i, n, s int) (int, int, float64) {
 	i0 := int(v)
 	return i0, min(i0+1, s-1), v - float64(i0)
 }
+
+// greyBMP reads an uncompressed 8-bit BMP with a grey palette (entry i is (i, i, i)) and returns its
+// pixel bytes top-down, row by row. The TFLite Micro person detector's example images are such files,
+// and their bytes are the int8 input tensor itself (two's complement).
+func greyBMP(path string) ([]byte, int, int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("goldens: %w", err)
+	}
+	le32 := func(at int) int {
+		return int(int32(uint32(b[at]) | uint32(b[at+1])<<8 | uint32(b[at+2])<<16 | uint32(b[at+3])<<24))
+	}
+	if len(b) < 54+1024 || string(b[:2]) != "BM" {
+		return nil, 0, 0, fmt.Errorf("goldens: %s: not a BMP with a palette", path)
+	}
+	off, hdr, w, h := le32(10), le32(14), le32(18), le32(22)
+	bits, compression := int(b[28])|int(b[29])<<8, le32(30)
+	if bits != 8 || compression != 0 || w < 1 || h == 0 || w > 4096 || h > 4096 || h < -4096 {
+		return nil, 0, 0, fmt.Errorf("goldens: %s: %d-bit, compression %d, %dx%d: want 8-bit uncompressed", path, bits, compression, w, h)
+	}
+	for i := 0; i < 256; i++ {
+		p := 14 + hdr + 4*i
+		if p+3 > len(b) || b[p] != byte(i) || b[p+1] != byte(i) || b[p+2] != byte(i) {
+			return nil, 0, 0, fmt.Errorf("goldens: %s: palette entry %d is not grey %d", path, i, i)
+		}
+	}
+	rows, stride := h, (w+3)/4*4
+	if rows < 0 {
+		rows = -rows
+	}
+	if off < 0 || off+stride*rows > len(b) {
+		return nil, 0, 0, fmt.Errorf("goldens: %s: pixel data runs past the end", path)
+	}
+	out := make([]byte, 0, w*rows)
+	for y := 0; y < rows; y++ {
+		src := rows - 1 - y // rows are stored bottom-up unless the height is negative
+		if h < 0 {
+			src = y
+		}
+		out = append(out, b[off+src*stride:off+src*stride+w]...)
+	}
+	return out, w, rows, nil
+}

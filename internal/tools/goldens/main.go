@@ -3,7 +3,9 @@
 //
 // Each model gets one JSON file (format: package internal/golden). Seeded cases feed inputs from
 // package lcg; the SSD detector also gets four photos, and the SSD post-process head gets the
-// detector's own predictor outputs on those photos; photo cases store their input bytes.
+// detector's own predictor outputs on those photos; photo cases store their input bytes. The int8
+// TFLite Micro person detector runs as a copy whose rank-1 tensors have quantized_dimension 0 (the
+// oracle refuses the original's 3 there), on seeded inputs and on its two example images.
 //
 // Usage (scripts/goldens.sh sets up the oracle first):
 //
@@ -34,6 +36,7 @@ const (
 	generatorCmd = "scripts/goldens.sh, i.e. go run ./internal/tools/goldens -oracle ORACLE_DIR -models ../shared/models -images ../shared/images -out testdata/golden"
 	detectorFile = "coco_ssd_mobilenet_v1_1.0_quant_2018_06_29_no_metadata.tflite"
 	headFile     = "ssd_mobilenet_v1_coco_quant_postprocess_head_layers.tflite"
+	personFile   = "person_detect.tflite"
 	firstSeed    = 1000
 	seedStride   = 16 // seed step between cases of a multi-input model
 	photoSize    = 300
@@ -41,6 +44,9 @@ const (
 
 // photos are the images (in shared/images) run through the SSD detector.
 var photos = []string{"tfls_cats_and_dogs.jpg", "tfls_grace_hopper.jpg", "tfls_multi_objects.jpg", "coral_pets.jpg"}
+
+// personImages are the person detector's example images (in shared/images), [person, no person].
+var personImages = []string{"tflm_person_96x96.bmp", "tflm_no_person_96x96.bmp"}
 
 // spec says how to make one model's golden file.
 type spec struct {
@@ -57,12 +63,14 @@ var specs = []spec{
 	{"mobilenet_v1_0.25_224_1_default_1.tflite", golden.KindFloat32, 24, checkFloatClassifier},
 	{detectorFile, golden.KindUint8, 24, checkDetections},
 	{headFile, golden.KindUint8, 24, checkDetections},
+	{personFile, golden.KindInt8, 24, checkPersonDetector},
 }
 
 // job is one oracle run.
 type job struct {
 	model  string
 	inputs [][]byte
+	int8   bool // the inputs are int8 (the oracle's --int8)
 	label  string
 	res    *oracleResult
 	outs   []golden.Output
@@ -103,13 +111,21 @@ func generate(oracleDir, modelsDir, imagesDir, outDir string, par int) error {
 
 	graphs := map[string]*graph{}
 	var seeded [][]*job
+	personPath := ""
 	for _, s := range specs {
-		g, err := readModel(filepath.Join(modelsDir, s.file))
+		path := filepath.Join(modelsDir, s.file)
+		g, err := readModel(path)
 		if err != nil {
 			return err
 		}
 		graphs[s.file] = g
-		jobs, err := seededJobs(s, g, filepath.Join(modelsDir, s.file))
+		if s.file == personFile {
+			if path, err = rank1AxisZeroCopy(path, tmp); err != nil {
+				return err
+			}
+			personPath = path
+		}
+		jobs, err := seededJobs(s, g, path)
 		if err != nil {
 			return err
 		}
@@ -132,7 +148,18 @@ func generate(oracleDir, modelsDir, imagesDir, outDir string, par int) error {
 		plain = append(plain, &job{model: detPath, inputs: [][]byte{in}, label: p})
 		wide = append(wide, &job{model: exposed, inputs: [][]byte{in}, label: p + " (predictors exposed)"})
 	}
-	all := slices.Concat(slices.Concat(seeded...), plain, wide)
+	var person []*job
+	for _, p := range personImages {
+		in, w, h, err := greyBMP(filepath.Join(imagesDir, p))
+		if err != nil {
+			return err
+		}
+		if in := graphs[personFile].Tensors[graphs[personFile].Inputs[0]]; in.elems() != w*h {
+			return fmt.Errorf("goldens: %s is %dx%d, the person detector takes %v", p, w, h, in.Shape)
+		}
+		person = append(person, &job{model: personPath, inputs: [][]byte{in}, int8: true, label: p})
+	}
+	all := slices.Concat(slices.Concat(seeded...), plain, wide, person)
 	runJobs(oracleDir, tmp, all, par)
 	for _, j := range all {
 		if j.err != nil {
@@ -168,12 +195,17 @@ func generate(oracleDir, modelsDir, imagesDir, outDir string, par int) error {
 		switch s.file {
 		case detectorFile:
 			f.Notes = detectorNotes
-			if err := addPhotoCases(f, s, plain, labels); err != nil {
+			if err := addPhotoCases(f, s, plain, photos, labels); err != nil {
 				return err
 			}
 		case headFile:
 			f.Notes = headNotes
-			if err := addPhotoCases(f, s, headJobs, labels); err != nil {
+			if err := addPhotoCases(f, s, headJobs, photos, labels); err != nil {
+				return err
+			}
+		case personFile:
+			f.Notes = personNotes
+			if err := addPhotoCases(f, s, person, personImages, nil); err != nil {
 				return err
 			}
 		}
@@ -182,6 +214,31 @@ func generate(oracleDir, modelsDir, imagesDir, outDir string, par int) error {
 		}
 	}
 	return nil
+}
+
+const personNotes = "The oracle ran a copy of " + personFile + " whose rank-1 tensors (the per-channel biases) store " +
+	"quantized_dimension 0 instead of 3: the oracle's interpreter refuses an axis beyond a tensor's rank, and a rank-1 tensor " +
+	"has only axis 0; no other byte differs. Inputs are int8 (seeded: lcg.Int8s). Photo cases: the example images " +
+	"tflm_person_96x96.bmp and tflm_no_person_96x96.bmp, whose 8-bit grey values (top-down) are the int8 tensor itself; " +
+	"the bytes fed to the oracle are stored in input_b64. Outputs: [notperson, person], int8 codes, scale 1/256, zero point -128."
+
+// rank1AxisZeroCopy writes the model with its rank-1 quantized_dimension fields set to 0 into dir and
+// returns the copy's path.
+func rank1AxisZeroCopy(path, dir string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("goldens: %w", err)
+	}
+	out, n, err := withRank1AxisZero(b)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	log.Printf("%s: %d rank-1 tensors set to quantized_dimension 0", filepath.Base(path), n)
+	copyPath := filepath.Join(dir, "axis0_"+filepath.Base(path))
+	if err := os.WriteFile(copyPath, out, 0o644); err != nil {
+		return "", fmt.Errorf("goldens: %w", err)
+	}
+	return copyPath, nil
 }
 
 const photoRule = "Photo cases: the JPEG decoded by Go's image/jpeg, resized to 300x300 RGB by bilinear interpolation " +
@@ -227,7 +284,10 @@ func seedsFor(k, nIn int) []uint32 {
 // seedRule describes seedsFor and the input kind for the golden file.
 func seedRule(nIn int, kind string) string {
 	gen := "lcg.Uint8s(seed, n)"
-	if kind == golden.KindFloat32 {
+	switch kind {
+	case golden.KindInt8:
+		gen = "lcg.Int8s(seed, n)"
+	case golden.KindFloat32:
 		gen = "lcg.Float32s(seed, n), stored as float32"
 	}
 	if nIn == 1 {
@@ -238,10 +298,10 @@ func seedRule(nIn int, kind string) string {
 
 // seededJobs makes the inputs of every seeded case of a model.
 func seededJobs(s spec, g *graph, path string) ([]*job, error) {
-	wantType := map[string]int{golden.KindUint8: 3, golden.KindFloat32: 0}[s.kind]
+	wantType := map[string]int{golden.KindUint8: 3, golden.KindInt8: 9, golden.KindFloat32: 0}[s.kind]
 	var jobs []*job
 	for k := 0; k < s.cases; k++ {
-		j := &job{model: path, label: fmt.Sprintf("%s case %d", s.file, k)}
+		j := &job{model: path, int8: s.kind == golden.KindInt8, label: fmt.Sprintf("%s case %d", s.file, k)}
 		for i, seed := range seedsFor(k, len(g.Inputs)) {
 			t := g.Tensors[g.Inputs[i]]
 			if t.Type != wantType {
@@ -256,8 +316,15 @@ func seededJobs(s spec, g *graph, path string) ([]*job, error) {
 
 // seededInput returns the raw little-endian bytes of one seeded input.
 func seededInput(kind string, seed uint32, n int) []byte {
-	if kind == golden.KindUint8 {
+	switch kind {
+	case golden.KindUint8:
 		return lcg.Uint8s(seed, n)
+	case golden.KindInt8:
+		b := make([]byte, n)
+		for i, v := range lcg.Int8s(seed, n) {
+			b[i] = byte(v)
+		}
+		return b
 	}
 	b := make([]byte, 0, 4*n)
 	for _, v := range lcg.Float32s(seed, n) {
@@ -297,7 +364,7 @@ func (j *job) run(oracleDir, tmp, prefix string) {
 			os.Remove(p)
 		}
 	}()
-	if j.res, j.err = runOracle(oracleDir, j.model, paths); j.err != nil {
+	if j.res, j.err = runOracle(oracleDir, j.model, paths, j.int8); j.err != nil {
 		return
 	}
 	for _, o := range j.res.Outputs {
@@ -359,16 +426,19 @@ func checkDescriptors(f *golden.File, j *job, g *graph) error {
 	return nil
 }
 
-// addPhotoCases appends the photo cases, with their stored inputs, and logs their detections.
-func addPhotoCases(f *golden.File, s spec, jobs []*job, labels []string) error {
+// addPhotoCases appends the photo cases named images, with their stored inputs, and logs their
+// detections when labels are given.
+func addPhotoCases(f *golden.File, s spec, jobs []*job, images, labels []string) error {
 	for i, j := range jobs {
 		summary, err := s.check(j.outs)
 		if err != nil {
 			return fmt.Errorf("%s: %w", j.label, err)
 		}
 		log.Printf("%s: %s", j.label, summary)
-		logDetections(j.outs, labels)
-		c := golden.Case{Image: photos[i], Outputs: j.outs}
+		if labels != nil {
+			logDetections(j.outs, labels)
+		}
+		c := golden.Case{Image: images[i], Outputs: j.outs}
 		for _, in := range j.inputs {
 			c.InputB64 = append(c.InputB64, base64.StdEncoding.EncodeToString(in))
 		}

@@ -27,9 +27,13 @@ type oracleResult struct {
 	Outputs []oracleOutput  `json:"outputs"`
 }
 
-// runOracle runs shared/oracle's tflite_run.js on a model with the given input files.
-func runOracle(oracleDir, model string, inputs []string) (*oracleResult, error) {
+// runOracle runs shared/oracle's tflite_run.js on a model with the given input files, read as int8
+// when int8 is set.
+func runOracle(oracleDir, model string, inputs []string, int8 bool) (*oracleResult, error) {
 	args := append([]string{filepath.Join(oracleDir, "tflite_run.js"), model}, inputs...)
+	if int8 {
+		args = append(args, "--int8")
+	}
 	cmd := exec.Command("node", args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
