@@ -10,8 +10,9 @@
 # once, at the end. Prints the wall-clock time of training, its JSON lines and the test evaluation.
 #
 # Usage: scripts/train_raccoon.sh [FROM] [OUT]   (FROM: coco (default), none, or a classifier .tflite)
-# Environment: SHARED (default ../shared beside the repository), EPOCHS (default 40), MOBILENET (a built
-# binary; default: go build ./cmd/mobilenet into a temporary directory)
+# Environment: SHARED (default ../shared beside the repository), EPOCHS (default 40), ALPHA (the width of
+# a detector trained from scratch, FROM none; default 1), MOBILENET (a built binary; default: go build
+# ./cmd/mobilenet into a temporary directory)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 shared="${SHARED:-$root/../shared}"
@@ -28,7 +29,11 @@ fi
 best="${out%.safetensors}.best.safetensors"
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), commit $(cd "$root" && git rev-parse --short HEAD)"
 start=$(date +%s)
-"$bin" train --task detection --data "$data/train_labels.csv" --from "$from" --epochs "$epochs" --batch 8 \
+alpha=()
+if [ -n "${ALPHA:-}" ]; then
+	alpha=(--alpha "$ALPHA")
+fi
+"$bin" train --task detection --data "$data/train_labels.csv" --from "$from" "${alpha[@]}" --epochs "$epochs" --batch 8 \
 	--optimizer adam --lr 2e-4 --warmup 1 --threads 2 --seed 1 --json --out "$out"
 echo "# training took $(( $(date +%s) - start )) s"
 "$bin" eval --model "$best" --data "$data/test_labels.csv" --json
