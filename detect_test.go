@@ -2,8 +2,9 @@ package mobilenet
 
 import (
 	"image"
-	"path/filepath"
 	"testing"
+
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 )
 
 // TestDetectPhotos: the built-in detector finds cats and dogs in the cats-and-dogs photo and people in
@@ -23,7 +24,7 @@ func TestDetectPhotos(t *testing.T) {
 		{"tfls_cats_and_dogs.jpg", []string{"cat", "dog"}},
 		{"tfls_grace_hopper.jpg", []string{"person"}},
 	} {
-		img, dets, err := m.DetectFile(filepath.Join("../shared/images", c.file))
+		img, dets, err := m.DetectFile(shared.Path(t, "images/"+c.file))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,7 +15,7 @@ func ExampleModel_ClassifyFile() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	preds, err := m.ClassifyFile("../shared/images/tfls_burger.jpg", 1)
+	preds, err := m.ClassifyFile("testdata/images/burger.jpg", 1)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -43,15 +43,15 @@ func ExampleModel_Classify() {
 	// Output: 3 true
 }
 
-// Load a .tflite file and look at its input.
+// Load a .tflite file (here the one the built-in model is made from) and look at its input.
 func ExampleLoad() {
-	m, err := mobilenet.Load("../shared/models/mobilenet_v1_0.25_128_quant.tflite")
+	m, err := mobilenet.Load("internal/assets/mobilenet_v1_0.75_192_quant.tflite")
 	if err != nil {
 		log.Fatal(err)
 	}
 	in := m.Input()
 	fmt.Println(in.Name, in.DType, in.Shape, in.Quant)
-	// Output: input uint8 [1 128 128 3] scale 0.0078125 zp 128
+	// Output: input uint8 [1 192 192 3] scale 0.0078125 zp 128
 }
 
 // Find objects with the built-in COCO SSD MobileNet detector.
@@ -60,7 +60,7 @@ func ExampleModel_Detect() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	_, dets, err := d.DetectFile("../shared/images/tfls_grace_hopper.jpg")
+	_, dets, err := d.DetectFile("testdata/images/grace_hopper.jpg")
 	if err != nil {
 		log.Fatal(err)
 	}

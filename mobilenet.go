@@ -18,6 +18,7 @@ import (
 	"image"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,19 +28,19 @@ import (
 	"github.com/mobilenet-go/mobilenet/formats/tflite"
 	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/internal/assets"
-	"github.com/mobilenet-go/mobilenet/kernels/qref"
+	"github.com/mobilenet-go/mobilenet/kernels/qmath"
 	"github.com/mobilenet-go/mobilenet/tensor"
 	"github.com/mobilenet-go/mobilenet/vision"
 )
 
 // Rounding selects the arithmetic of 8-bit models: XNNPACK (the default, what TFLite computes on a CPU)
 // or Reference (TFLite's reference kernels and TFLite Micro).
-type Rounding = qref.Rounding
+type Rounding = qmath.Rounding
 
 // The two arithmetics of 8-bit models.
 const (
-	XNNPACK   = qref.XNNPACK
-	Reference = qref.Reference
+	XNNPACK   = qmath.XNNPACK
+	Reference = qmath.Reference
 )
 
 // DefaultMaxPixels is the largest image, in pixels, that Classify decodes unless told otherwise.
@@ -131,25 +132,47 @@ type Prediction struct {
 // Load reads a model file: a .tflite model, or a checkpoint (.safetensors, see formats/checkpoint) of
 // any builder's network, training checkpoints included, whose labels it carries.
 func Load(path string, opts ...Option) (*Model, error) {
-	if strings.HasSuffix(path, ".safetensors") {
-		ck, err := checkpoint.Load(path, checkpoint.MaxBytes, checkpoint.OptimizerPrefix)
-		if err != nil {
-			return nil, err
-		}
-		if ck.Labels != nil {
-			opts = append([]Option{WithLabels(ck.Labels)}, opts...)
-		}
-		return newModel(filenameBase(path), graph.Fold(ck.Graph), nil, opts)
-	}
-	m, err := tflite.ReadFile(path)
+	g, tm, labels, err := readModelFile(path)
 	if err != nil {
 		return nil, err
 	}
+	if tm == nil {
+		g = graph.Fold(g)
+	}
+	if labels != nil {
+		opts = append([]Option{WithLabels(labels)}, opts...)
+	}
+	return newModel(filenameBase(path), g, tm, opts)
+}
+
+// ReadGraph reads the network of a model file without preparing it to run: a .tflite model's graph, or
+// a checkpoint's (.safetensors, any builder's, training checkpoints included) in its training form,
+// whose batch norm parameters a cost report counts (graph.Fold gives its inference form).
+func ReadGraph(path string) (*graph.Graph, error) {
+	g, _, _, err := readModelFile(path)
+	return g, err
+}
+
+// readModelFile reads a model file, choosing its reader by its name: a checkpoint (.safetensors) gives
+// its network in training form and its labels (nil when it has none); any other file is read as a
+// .tflite model, which is returned with its graph.
+func readModelFile(path string) (*graph.Graph, *tflite.Model, []string, error) {
+	if strings.HasSuffix(path, ".safetensors") {
+		ck, err := checkpoint.Load(path, checkpoint.MaxBytes, checkpoint.OptimizerPrefix)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return ck.Graph, nil, ck.Labels, nil
+	}
+	m, err := tflite.ReadFile(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	g, err := m.Graph()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return newModel(filenameBase(path), g, m, opts)
+	return g, m, nil, nil
 }
 
 // LoadBytes reads a .tflite model held in memory; name is used in messages.
@@ -236,6 +259,41 @@ func (m *Model) Labels() []string { return m.labels }
 // Input returns the model's first input: its type, shape (batch 1) and quantization.
 func (m *Model) Input() *graph.Value { return m.g.Values[m.g.Inputs[0]] }
 
+// IsClassifier reports whether the model classifies images: one image input (NHWC, one or three
+// channels) and one output, a vector of class scores ([classes] or [1, classes]).
+func (m *Model) IsClassifier() bool {
+	if len(m.g.Inputs) != 1 || len(m.g.Outputs) != 1 {
+		return false
+	}
+	in, out := m.Input().Shape, m.g.Values[m.g.Outputs[0]].Shape
+	if len(in) != 4 || in[3] != 1 && in[3] != 3 {
+		return false
+	}
+	return len(out) == 1 || len(out) == 2 && out[0] == 1
+}
+
+// ScoresAreProbabilities reports whether the first output is computed by a softmax or a logistic
+// (possibly through reshapes): whether Classify's scores are probabilities rather than raw activations
+// such as logits.
+func (m *Model) ScoresAreProbabilities() bool {
+	id := m.g.Outputs[0]
+	for i := len(m.g.Nodes) - 1; i >= 0; i-- {
+		n := m.g.Nodes[i]
+		if !slices.Contains(n.Outputs, id) {
+			continue
+		}
+		switch n.Op.(type) {
+		case *graph.Softmax, *graph.Logistic:
+			return true
+		case *graph.Reshape:
+			id = n.Inputs[0]
+		default:
+			return false
+		}
+	}
+	return false
+}
+
 // classes returns the length of the first output's last dimension.
 func (m *Model) classes() int {
 	s := m.g.Values[m.g.Outputs[0]].Shape
@@ -319,7 +377,9 @@ func (m *Model) Preprocess(img image.Image) (*tensor.Tensor, error) {
 }
 
 // Classify returns the k most probable classes of img, best first. Scores are the model's outputs
-// dequantized (code × scale for 8-bit models).
+// dequantized (code × scale for 8-bit models). When they are probabilities (ScoresAreProbabilities),
+// classes of score 0 are left out after the first, so fewer than k may come back. It refuses a model
+// that is not a classifier (IsClassifier).
 func (m *Model) Classify(img image.Image, k int) ([]Prediction, error) {
 	return m.ClassifyContext(context.Background(), img, k)
 }
@@ -327,6 +387,9 @@ func (m *Model) Classify(img image.Image, k int) ([]Prediction, error) {
 // ClassifyContext is Classify that gives up between two layers once ctx is done, with an error
 // wrapping ctx.Err().
 func (m *Model) ClassifyContext(ctx context.Context, img image.Image, k int) ([]Prediction, error) {
+	if !m.IsClassifier() {
+		return nil, m.notClassifier()
+	}
 	x, err := m.Preprocess(img)
 	if err != nil {
 		return nil, err
@@ -369,13 +432,26 @@ func (m *Model) top(out *tensor.Tensor, k int) []Prediction {
 		idx[i] = i
 	}
 	sort.SliceStable(idx, func(a, b int) bool { return scores[idx[a]] > scores[idx[b]] })
-	k = max(0, min(k, len(idx)))
-	preds := make([]Prediction, k)
-	for i := range preds {
-		j := idx[i]
-		preds[i] = Prediction{Index: j, Label: m.label(j), Score: scores[j]}
+	probabilities := m.ScoresAreProbabilities()
+	var preds []Prediction
+	for _, j := range idx[:max(0, min(k, len(idx)))] {
+		if probabilities && len(preds) > 0 && !(scores[j] > 0) {
+			break
+		}
+		preds = append(preds, Prediction{Index: j, Label: m.label(j), Score: scores[j]})
 	}
 	return preds
+}
+
+// notClassifier is the error of classifying with a model that is not a classifier.
+func (m *Model) notClassifier() error {
+	in := m.Input().Shape
+	out := m.g.Values[m.g.Outputs[0]].Shape
+	if m.IsDetector() {
+		return fmt.Errorf("%s is a detector, not a classifier (use Detect)", m.name)
+	}
+	return fmt.Errorf("%s is not a classifier: %d inputs (the first %v) and %d outputs (the first %v); want one image input and one output of class scores",
+		m.name, len(m.g.Inputs), in, len(m.g.Outputs), out)
 }
 
 func (m *Model) label(i int) string {

@@ -7,17 +7,17 @@ import (
 	"github.com/mobilenet-go/mobilenet/internal/approx"
 	"github.com/mobilenet-go/mobilenet/internal/golden"
 	"github.com/mobilenet-go/mobilenet/internal/lcg"
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 	"github.com/mobilenet-go/mobilenet/tensor"
 )
 
 // The goldens in testdata/golden are the TFLite interpreter's outputs (XNNPACK delegate) on seeded
 // random inputs; scripts/goldens.sh regenerates them. These tests run the same models on the same inputs.
 
-const sharedModels = "../shared/models"
-
+// loadShared loads the model file name of ../shared/models (skipping the test when it is absent).
 func loadShared(t *testing.T, name string, opts ...Option) *Model {
 	t.Helper()
-	m, err := Load(filepath.Join(sharedModels, name), opts...)
+	m, err := Load(shared.Path(t, "models/"+name), opts...)
 	if err != nil {
 		t.Fatalf("%v", err)
 	}

@@ -3,11 +3,11 @@ package mobilenet
 import (
 	"image"
 	"math"
-	"path/filepath"
 	"testing"
 
 	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/internal/approx"
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 	"github.com/mobilenet-go/mobilenet/tensor"
 	"github.com/mobilenet-go/mobilenet/vision"
 )
@@ -57,7 +57,7 @@ func TestPersonDetector(t *testing.T) {
 // personInput reads one of the person detector's example images as its int8 input tensor.
 func personInput(t *testing.T, in *graph.Value, file string) *tensor.Tensor {
 	t.Helper()
-	img, _, err := vision.DecodeFile(filepath.Join("../shared/images", file), DefaultMaxPixels)
+	img, _, err := vision.DecodeFile(shared.Path(t, "images/"+file), DefaultMaxPixels)
 	if err != nil {
 		t.Fatal(err)
 	}

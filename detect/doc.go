@@ -1,7 +1,7 @@
 // Package detect holds the geometry of the SSD post-process (TFLite's custom operator
 // TFLite_Detection_PostProcess): the anchors of SSD MobileNet V1, box decoding, IoU, and
 // single- and multi-class non-maximum suppression (fast and regular), plus the operator's
-// options read from its FlexBuffer.
+// options and their validation (formats/tflite reads them from a model's FlexBuffer).
 //
 // The semantics follow TensorFlow Lite's kernel, tensorflow/lite/kernels/detection_postprocess.cc
 // (tensorflow/tensorflow; read at commit 07306637681f, and compared with the older
@@ -33,5 +33,5 @@
 // The kernel also refuses to run when a decoded box has YMin > YMax or XMin > XMax
 // (ValidateBoxes); the functions here accept any box and leave that check to the caller.
 //
-// Only the standard library and package flexbuf (for ParseOptions) are imported.
+// Only the standard library is imported.
 package detect

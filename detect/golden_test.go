@@ -2,17 +2,16 @@ package detect_test
 
 import (
 	"math"
-	"path/filepath"
 	"testing"
 
 	"github.com/mobilenet-go/mobilenet/detect"
 	"github.com/mobilenet-go/mobilenet/formats/tflite"
 	"github.com/mobilenet-go/mobilenet/internal/golden"
 	"github.com/mobilenet-go/mobilenet/internal/lcg"
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 )
 
 const (
-	modelDir  = "../../shared/models"
 	cocoModel = "coco_ssd_mobilenet_v1_1.0_quant_2018_06_29_no_metadata.tflite"
 	headModel = "ssd_mobilenet_v1_coco_quant_postprocess_head_layers.tflite"
 	headGold  = "../testdata/golden/ssd_mobilenet_v1_coco_quant_postprocess_head_layers.json"
@@ -20,9 +19,9 @@ const (
 
 func readModel(t *testing.T, name string) *tflite.Model {
 	t.Helper()
-	m, err := tflite.ReadFile(filepath.Join(modelDir, name))
+	m, err := tflite.ReadFile(shared.Path(t, "models/"+name))
 	if err != nil {
-		t.Skipf("shared model not available: %v", err)
+		t.Fatal(err)
 	}
 	return m
 }
@@ -161,7 +160,7 @@ func TestHeadGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	op := postProcessOp(t, m)
-	o, err := detect.ParseOptions(op.CustomOptions)
+	o, err := tflite.ParsePostProcessOptions(op.CustomOptions)
 	if err != nil {
 		t.Fatal(err)
 	}

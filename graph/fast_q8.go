@@ -2,7 +2,7 @@ package graph
 
 import (
 	"github.com/mobilenet-go/mobilenet/kernels/q8"
-	"github.com/mobilenet-go/mobilenet/kernels/qref"
+	"github.com/mobilenet-go/mobilenet/kernels/qmath"
 	"github.com/mobilenet-go/mobilenet/tensor"
 )
 
@@ -26,7 +26,7 @@ type q8GEMMKernel[T uint8 | int8] struct {
 	partFunc func(int)
 }
 
-func newQ8GEMMKernel[T uint8 | int8](w []T, zw int32, bias []int32, n, k, rows int, zx int32, rq *qref.Requant,
+func newQ8GEMMKernel[T uint8 | int8](w []T, zw int32, bias []int32, n, k, rows int, zx int32, rq *qmath.Requant,
 	opt *Options) *q8GEMMKernel[T] {
 	g := &q8GEMMKernel[T]{rows: rows, parts: split(rows, int64(n)*int64(k)/q8Cost, opt.threads())}
 	switch w := any(w).(type) {
@@ -87,7 +87,7 @@ func (k *q8RowKernel[T]) Run(in, out []*tensor.Tensor) error {
 
 // fastQConv returns a fast kernel for an 8-bit convolution, or nil when none fits: a GEMM for a 1×1
 // stride-1 unpadded convolution, im2col and a GEMM for any other undilated one.
-func fastQConv[T uint8 | int8](c *Conv2D, in, out []*Value, rq *qref.Requant, zx, zw int32, bias []int32, opt *Options) Kernel {
+func fastQConv[T uint8 | int8](c *Conv2D, in, out []*Value, rq *qmath.Requant, zx, zw int32, bias []int32, opt *Options) Kernel {
 	if opt.Reference || c.groups() != 1 || max(c.DilationH, 1) != 1 || max(c.DilationW, 1) != 1 {
 		return nil
 	}
@@ -116,7 +116,7 @@ func fastQConv[T uint8 | int8](c *Conv2D, in, out []*Value, rq *qref.Requant, zx
 
 // fastQDepthwise returns a fast kernel for an 8-bit depthwise convolution, or nil when none fits: 3×3,
 // depth multiplier 1, the same stride 1 or 2 along both axes, no dilation.
-func fastQDepthwise[T uint8 | int8](d *DepthwiseConv2D, in, out []*Value, rq *qref.Requant, zx, zw int32, bias []int32, opt *Options) Kernel {
+func fastQDepthwise[T uint8 | int8](d *DepthwiseConv2D, in, out []*Value, rq *qmath.Requant, zx, zw int32, bias []int32, opt *Options) Kernel {
 	_, kh, kw, c := in[1].Shape.NHWC()
 	if opt.Reference || kh != 3 || kw != 3 || d.mult() != 1 || d.StrideH != d.StrideW || d.StrideH < 1 || d.StrideH > 2 ||
 		max(d.DilationH, 1) != 1 || max(d.DilationW, 1) != 1 {
@@ -142,7 +142,7 @@ func fastQDepthwise[T uint8 | int8](d *DepthwiseConv2D, in, out []*Value, rq *qr
 
 // fastQFullyConnected returns the fast kernel of an 8-bit fully connected layer, or nil when its
 // input is not [batch, depth] rows.
-func fastQFullyConnected[T uint8 | int8](in []*Value, rq *qref.Requant, zx, zw int32, bias []int32, opt *Options) Kernel {
+func fastQFullyConnected[T uint8 | int8](in []*Value, rq *qmath.Requant, zx, zw int32, bias []int32, opt *Options) Kernel {
 	o, depth := in[1].Shape[0], in[1].Shape[1]
 	if opt.Reference || len(in[0].Shape) == 0 || in[0].Shape.Size() != in[0].Shape[0]*depth {
 		return nil

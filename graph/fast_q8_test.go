@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 
 	"github.com/mobilenet-go/mobilenet/formats/tflite"
 	"github.com/mobilenet-go/mobilenet/graph"
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 	"github.com/mobilenet-go/mobilenet/kernels/q8"
-	"github.com/mobilenet-go/mobilenet/kernels/qref"
+	"github.com/mobilenet-go/mobilenet/kernels/qmath"
 	"github.com/mobilenet-go/mobilenet/tensor"
 )
 
@@ -33,7 +33,7 @@ func TestQ8EqualsReference(t *testing.T) {
 		if testing.Short() && c.inputs == 1 {
 			continue
 		}
-		m, err := tflite.ReadFile(filepath.Join("../../shared/models", c.model))
+		m, err := tflite.ReadFile(shared.Path(t, "models/"+c.model))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +53,7 @@ func TestQ8EqualsReference(t *testing.T) {
 		for range c.inputs {
 			inputs = append(inputs, randomInputs(t, g, rng))
 		}
-		for _, r := range []qref.Rounding{qref.XNNPACK, qref.Reference} {
+		for _, r := range []qmath.Rounding{qmath.XNNPACK, qmath.Reference} {
 			ref, err := graph.Compile(g, graph.Options{Rounding: r, Reference: true})
 			if err != nil {
 				t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"github.com/mobilenet-go/mobilenet/formats/tflite"
 	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/internal/approx"
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 	"github.com/mobilenet-go/mobilenet/kernels"
 	"github.com/mobilenet-go/mobilenet/models/mobilenetv1"
 	"github.com/mobilenet-go/mobilenet/tensor"
@@ -233,9 +234,9 @@ func TestLanesZeroAllocs(t *testing.T) {
 
 // TestQuantizedZeroAllocs: the official uint8 classifier allocates nothing per inference either.
 func TestQuantizedZeroAllocs(t *testing.T) {
-	m, err := tflite.ReadFile("../../shared/models/mobilenet_v1_0.25_128_quant.tflite")
+	m, err := tflite.ReadFile(shared.Path(t, "models/mobilenet_v1_0.25_128_quant.tflite"))
 	if err != nil {
-		t.Skipf("shared model: %v", err)
+		t.Fatal(err)
 	}
 	g, err := m.Graph()
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mobilenet-go/mobilenet/kernels/qref"
+	"github.com/mobilenet-go/mobilenet/kernels/qmath"
 	"github.com/mobilenet-go/mobilenet/kernels/ref"
 	"github.com/mobilenet-go/mobilenet/tensor"
 )
@@ -186,7 +186,7 @@ func TestQuantParamsCheckedAtCompile(t *testing.T) {
 		{"int8 weights zero point 128", build(0.5, 0.5, 1, 0, 128, tensor.Int8), "zero point 128"},
 	}
 	for _, c := range cases {
-		for _, r := range []qref.Rounding{qref.XNNPACK, qref.Reference} {
+		for _, r := range []qmath.Rounding{qmath.XNNPACK, qmath.Reference} {
 			_, err := Compile(c.g, Options{Rounding: r})
 			if err == nil || !strings.Contains(err.Error(), c.errHas) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("%s, %v: %v, want one line with %q", c.name, r, err, c.errHas)

@@ -5,7 +5,7 @@ import (
 	"math"
 	"runtime"
 
-	"github.com/mobilenet-go/mobilenet/kernels/qref"
+	"github.com/mobilenet-go/mobilenet/kernels/qmath"
 	"github.com/mobilenet-go/mobilenet/kernels/ref"
 	"github.com/mobilenet-go/mobilenet/tensor"
 )
@@ -102,9 +102,9 @@ func (a Act) Range() (lo, hi float32) {
 type Options struct {
 	// Batch is the number of images per run (1 when zero).
 	Batch int
-	// Rounding is the arithmetic of 8-bit convolutions: qref.XNNPACK (TFLite on a CPU, the default)
-	// or qref.Reference (TFLite's reference kernels, TFLite Micro).
-	Rounding qref.Rounding
+	// Rounding is the arithmetic of 8-bit convolutions: qmath.XNNPACK (TFLite on a CPU, the default)
+	// or qmath.Reference (TFLite's reference kernels, TFLite Micro).
+	Rounding qmath.Rounding
 	// MaxBytes bounds the memory of the activations; 0 means DefaultMaxBytes.
 	MaxBytes int64
 	// Threads is how many parts each large layer is split into, run on the shared worker pool;

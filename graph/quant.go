@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/mobilenet-go/mobilenet/kernels/qmath"
 	"github.com/mobilenet-go/mobilenet/kernels/qref"
 	"github.com/mobilenet-go/mobilenet/tensor"
 )
@@ -63,7 +64,7 @@ func sameTypes(vs ...*Value) error {
 
 // convQuant gathers what every quantized convolution needs: the requantization of each output
 // channel, the zero points and the int32 bias. axis is the weights' output-channel dimension.
-func convQuant(in, out []*Value, act Act, axis int, opt *Options) (*qref.Requant, int32, int32, []int32, error) {
+func convQuant(in, out []*Value, act Act, axis int, opt *Options) (*qmath.Requant, int32, int32, []int32, error) {
 	x, w, y := in[0], in[1], out[0]
 	if err := sameTypes(x, w, y); err != nil {
 		return nil, 0, 0, nil, err
@@ -106,18 +107,18 @@ func convQuant(in, out []*Value, act Act, axis int, opt *Options) (*qref.Requant
 		bias = b.Data.I32
 	}
 	signed := x.DType == tensor.Int8
-	lo, hi := qref.ActivationRange(act.String(), sy, zy, signed)
+	lo, hi := qmath.ActivationRange(act.String(), sy, zy, signed)
 	if lo > hi {
 		return nil, 0, 0, nil, fmt.Errorf("activation %v is empty at output scale %v zero point %d", act, sy, zy)
 	}
-	product := qref.ProductFloat32
+	product := qmath.ProductFloat32
 	if signed {
-		product = qref.ProductFloat64
+		product = qmath.ProductFloat64
 	}
-	if err := qref.CheckRequant(sx, wq.Scale, sy, product); err != nil {
+	if err := qmath.CheckRequant(sx, wq.Scale, sy, product); err != nil {
 		return nil, 0, 0, nil, fmt.Errorf("weights %q: %v", w.Name, err)
 	}
-	rq := qref.NewRequantProduct(sx, wq.Scale, sy, zy, lo, hi, opt.Rounding, product)
+	rq := qmath.NewRequantProduct(sx, wq.Scale, sy, zy, lo, hi, opt.Rounding, product)
 	return rq, zx, zw, bias, nil
 }
 
@@ -193,7 +194,7 @@ func compileQAvgPool[T uint8 | int8](p *AvgPool2D, in, out []*Value) (Kernel, er
 	if sx != sy || zx != zy {
 		return nil, fmt.Errorf("8-bit average pooling needs the same quantization in and out, got scale %v zp %d and scale %v zp %d", sx, zx, sy, zy)
 	}
-	lo, hi := qref.ActivationRange(p.Act.String(), sy, zy, in[0].DType == tensor.Int8)
+	lo, hi := qmath.ActivationRange(p.Act.String(), sy, zy, in[0].DType == tensor.Int8)
 	is, os := dims4(in[0].Shape), dims4(out[0].Shape)
 	return KernelFunc(func(x, y []*tensor.Tensor) error {
 		qref.AveragePool2D(elems[T](x[0]), is, p.KH, p.KW, p.StrideH, p.StrideW, p.Pads.Top, p.Pads.Left, lo, hi, elems[T](y[0]), os)

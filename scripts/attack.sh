@@ -20,6 +20,7 @@
 #   PHOTO      the normal image (default: $SHARED/images/tfls_grace_hopper.jpg)
 #   DURATION   seconds of each 30-second phase (default 30);  LONG  seconds of phase 4 (default 60)
 #   PORT       the server's port on 127.0.0.1 (default 18080)
+#   PHASES     the phases to run (default "1 2 3 4 5")
 #   MOBILENET  a prebuilt mobilenet binary to attack instead of building ./cmd/mobilenet
 #   KEEP       1 keeps the temporary directory (files, server logs, raw reports)
 set -euo pipefail
@@ -32,6 +33,7 @@ die() {
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared=${SHARED:-$root/../shared}
 photo=${PHOTO:-$shared/images/tfls_grace_hopper.jpg}
+phases=" ${PHASES:-1 2 3 4 5} "
 duration=${DURATION:-30}
 long=${LONG:-60}
 port=${PORT:-18080}
@@ -129,91 +131,108 @@ normal() {
 	"$load" --url "$url" --image "$photo" --clients "$clients" --duration "${secs}s" --settle 0s --json "$@"
 }
 
-echo "## 1. classify: peak RSS"
-printf '%-24s %10s %8s  %s\n' file "peak RSS" seconds result
-for f in "$photo" "$big" "$prog"; do
-	/usr/bin/time -f '%M %e' -o "$tmp/time" "$mobilenet" classify "$f" >"$tmp/out" 2>"$tmp/err" || true
-	read -r kb secs <"$tmp/time"
-	printf '%-24s %7d MB %8s  %s\n' "$(basename "$f") ($(stat -c %s "$f") B)" $((kb / 1024)) "$secs" \
-		"$(cat "$tmp/out" "$tmp/err" | head -1 | cut -c 1-110)"
-done
-echo "load average $(loadavg)"
+# phase N: whether phase N is to run.
+phase() { [[ $phases == *" $1 "* ]]; }
 
-echo
-echo "## 2. serve: two clients posting the big PNG beside 4 normal clients"
-start_server -- --timeout 10s
-normal 4 "$duration" --warmup 5s >"$tmp/alone.json"
-warm=$(rss)
-echo "alone:    $(jq -r '"\(.run.kinds.ok.count // 0) ok of \(.run.requests), \(.run.req_per_s | floor) req/s"' "$tmp/alone.json"), RSS warm $warm MB, load $(loadavg)"
-peak "$tmp/peak" &
-sampler=$!
-"$load" --url "$url" --image "$big" --clients 2 --duration "${duration}s" --warmup 0s --settle 0s --timeout 60s --json >"$tmp/big.json" &
-attacker=$!
-normal 4 "$duration" --warmup 0s >"$tmp/attacked.json"
-wait "$attacker"
-kill "$sampler"
-echo "attacked: $(jq -r '"\(.run.kinds.ok.count // 0) ok of \(.run.requests), \(.run.req_per_s | floor) req/s"' "$tmp/attacked.json"), load $(loadavg)"
-echo "big PNGs: $(jq -c '.run.kinds | with_entries(.value |= .count)' "$tmp/big.json")"
-ratio=$(jq -n --slurpfile a "$tmp/alone.json" --slurpfile b "$tmp/attacked.json" '$b[0].run.req_per_s / $a[0].run.req_per_s * 100 | floor')
-echo "normal throughput attacked / alone: $ratio %; RSS peak $(cat "$tmp/peak") MB"
-sleep 30
-echo "RSS 30 s after the attack: $(rss) MB (warm $warm MB), load $(loadavg)"
-before=$(rss)
-for _ in $(seq 50); do
-	curl -s -o /dev/null --data-binary @"$prog" "$url/v1/classify"
-done
-echo "progressive header x50: $(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$prog" "$url/v1/classify"), RSS $before → $(rss) MB"
-stop_server
+if phase 1; then
+	echo "## 1. classify: peak RSS"
+	printf '%-24s %10s %8s  %s\n' file "peak RSS" seconds result
+	for f in "$photo" "$big" "$prog"; do
+		/usr/bin/time -f '%M %e' -o "$tmp/time" "$mobilenet" classify "$f" >"$tmp/out" 2>"$tmp/err" || true
+		read -r kb secs < <(tail -1 "$tmp/time")
+		printf '%-24s %7d MB %8s  %s\n' "$(basename "$f") ($(stat -c %s "$f") B)" $((kb / 1024)) "$secs" \
+			"$( (sed -n 2p "$tmp/out"; head -1 "$tmp/err") | head -1 | cut -c 1-120)"
+	done
+	echo "load average $(loadavg)"
+fi
 
-echo
-echo "## 3. serve: 40 connections trickling 1 MB at 1 KB/s beside 4 normal clients"
-start_server -- --timeout 10s --body-timeout 10s
-normal 4 5 >/dev/null
-before=$(rss)
-peak "$tmp/peak" &
-sampler=$!
-end=$((SECONDS + duration))
-for i in $(seq 40); do
-	(
-		while [ $SECONDS -lt $end ]; do
-			curl -s -o /dev/null -w '%{http_code}\n' --limit-rate 1K -H 'Content-Type: application/octet-stream' \
-				--data-binary @"$tmp/body1mb" "$url/v1/classify" || true
-		done >"$tmp/slow.$i"
-	) &
-done
-normal 4 "$duration" --warmup 0s >"$tmp/slow.json"
-wait $(jobs -p | grep -v "^$sampler$") 2>/dev/null || true
-kill "$sampler" 2>/dev/null || true
-echo "normal: $(jq -r '"\(.run.kinds.ok.count // 0) ok of \(.run.requests) (\((.run.kinds.ok.count // 0) * 1000 / .run.requests | floor / 10) %), \(.run.req_per_s | floor) req/s"' "$tmp/slow.json"), load $(loadavg)"
-echo "slow bodies answered: $(cat "$tmp"/slow.* | sort | uniq -c | tr -s ' \n' ' ')"
-echo "RSS $before MB before, peak $(cat "$tmp/peak") MB"
-stop_server
+if phase 2; then
+	echo
+	echo "## 2. serve: two clients posting the big PNG beside 4 normal clients"
+	start_server -- --timeout 10s
+	normal 4 "$duration" --warmup 5s >"$tmp/alone.json"
+	warm=$(rss)
+	echo "alone:    $(jq -r '"\(.run.kinds.ok.count // 0) ok of \(.run.requests), \(.run.req_per_s | floor) req/s"' "$tmp/alone.json"), RSS warm $warm MB, load $(loadavg)"
+	peak "$tmp/peak" &
+	sampler=$!
+	"$load" --url "$url" --image "$big" --clients 2 --duration "${duration}s" --warmup 0s --settle 0s --timeout 60s --json >"$tmp/big.json" &
+	attacker=$!
+	normal 4 "$duration" --warmup 0s >"$tmp/attacked.json"
+	wait "$attacker"
+	kill "$sampler"
+	echo "attacked: $(jq -r '"\(.run.kinds.ok.count // 0) ok of \(.run.requests), \(.run.req_per_s | floor) req/s"' "$tmp/attacked.json"), load $(loadavg)"
+	echo "big PNGs: $(jq -c '.run.kinds | with_entries(.value |= .count)' "$tmp/big.json")"
+	ratio=$(jq -n --slurpfile a "$tmp/alone.json" --slurpfile b "$tmp/attacked.json" '$b[0].run.req_per_s / $a[0].run.req_per_s * 100 | floor')
+	echo "normal throughput attacked / alone: $ratio %; RSS peak $(cat "$tmp/peak") MB"
+	sleep 30
+	echo "RSS 30 s after the attack: $(rss) MB (warm $warm MB), load $(loadavg)"
+	before=$(rss)
+	for _ in $(seq 50); do
+		curl -s -o /dev/null --data-binary @"$prog" "$url/v1/classify"
+	done
+	echo "progressive header x50: $(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$prog" "$url/v1/classify"), RSS $before → $(rss) MB"
+	stop_server
+fi
 
-echo
-echo "## 4. serve with GOGC=10: 16 clients for $long s"
-start_server GOGC=10 -- --timeout 30s
-normal 16 "$long" --warmup 5s >"$tmp/gogc.json"
-echo "$(jq -r '.run | "\(.kinds.ok.count // 0) ok of \(.requests), \(.req_per_s | floor) req/s; ok latency p50 \(.kinds.ok.p50_ms) ms, p90 \(.kinds.ok.p90_ms) ms, p99 \(.kinds.ok.p99_ms) ms, max \(.kinds.ok.max_ms) ms"' "$tmp/gogc.json"), load $(loadavg)"
-stop_server
+if phase 3; then
+	echo
+	echo "## 3. serve: 40 connections trickling 1 MB at 1 KB/s beside 4 normal clients"
+	start_server -- --timeout 10s --body-timeout 10s
+	normal 4 5 >/dev/null
+	before=$(rss)
+	peak "$tmp/peak" &
+	sampler=$!
+	end=$((SECONDS + duration))
+	slow=()
+	for i in $(seq 40); do
+		(
+			while [ $SECONDS -lt $end ]; do
+				curl -s -o /dev/null -w '%{http_code}\n' --limit-rate 1K -H 'Content-Type: application/octet-stream' \
+					--data-binary @"$tmp/body1mb" "$url/v1/classify" || true
+			done >"$tmp/slow.$i"
+		) &
+		slow+=($!)
+	done
+	normal 4 "$duration" --warmup 0s >"$tmp/slow.json"
+	wait "${slow[@]}"
+	kill "$sampler"
+	echo "normal: $(jq -r '"\(.run.kinds.ok.count // 0) ok of \(.run.requests) (\((.run.kinds.ok.count // 0) * 1000 / .run.requests | floor / 10) %), \(.run.req_per_s | floor) req/s"' "$tmp/slow.json"), load $(loadavg)"
+	echo "slow bodies answered: $(cat "$tmp"/slow.[0-9]* | sort | uniq -c | tr -s ' \n' ' ')"
+	echo "RSS $before MB before, peak $(cat "$tmp/peak") MB"
+	stop_server
+fi
 
-echo
-echo "## 5. SIGTERM with --drain-timeout 2s, big PNGs and photos in flight"
-start_server -- --timeout 60s --drain-timeout 2s
-for i in $(seq 16); do
-	file=$big
-	[ "$i" -gt 12 ] && file=$photo
-	(
-		while curl -s -o /dev/null -w '%{http_code}\n' --data-binary @"$file" "$url/v1/classify"; do :; done >"$tmp/term.$i"
-	) &
-done
-sleep 3
-t0=$(date +%s.%N)
-kill -TERM "$server"
-wait "$server" || true
-t1=$(date +%s.%N)
-server=""
-wait $(jobs -p) 2>/dev/null || true
-echo "exit $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s after SIGTERM (drain timeout 2 s), load $(loadavg)"
-echo "big PNG clients got: $(cat "$tmp"/term.{1..12} | sort | uniq -c | tr -s ' \n' ' ')"
-echo "photo clients got: $(cat "$tmp"/term.{13..16} | sort | uniq -c | tr -s ' \n' ' ')"
-tail -3 "$tmp/server.log"
+if phase 4; then
+	echo
+	echo "## 4. serve with GOGC=10: 16 clients for $long s"
+	start_server GOGC=10 -- --timeout 30s
+	normal 16 "$long" --warmup 5s >"$tmp/gogc.json"
+	echo "$(jq -r '.run | "\(.kinds.ok.count // 0) ok of \(.requests), \(.req_per_s | floor) req/s; ok latency p50 \(.kinds.ok.p50_ms) ms, p90 \(.kinds.ok.p90_ms) ms, p99 \(.kinds.ok.p99_ms) ms, max \(.kinds.ok.max_ms) ms"' "$tmp/gogc.json"), load $(loadavg)"
+	stop_server
+fi
+
+if phase 5; then
+	echo
+	echo "## 5. SIGTERM with --drain-timeout 2s, big PNGs and photos in flight"
+	start_server -- --timeout 60s --drain-timeout 2s
+	clients=()
+	for i in $(seq 16); do
+		file=$big
+		[ "$i" -gt 12 ] && file=$photo
+		(
+			while curl -s -o /dev/null -w '%{http_code}\n' --data-binary @"$file" "$url/v1/classify"; do :; done >"$tmp/term.$i"
+		) &
+		clients+=($!)
+	done
+	sleep 3
+	t0=$(date +%s.%N)
+	kill -TERM "$server"
+	wait "$server" || true
+	t1=$(date +%s.%N)
+	server=""
+	wait "${clients[@]}"
+	echo "exit $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s after SIGTERM (drain timeout 2 s), load $(loadavg)"
+	echo "big PNG clients got (count status; 000: refused, the server gone): $(cat "$tmp"/term.{1..12} | sort | uniq -c | tr -s ' \n' ' ')"
+	echo "photo clients got: $(cat "$tmp"/term.{13..16} | sort | uniq -c | tr -s ' \n' ' ')"
+	tail -3 "$tmp/server.log"
+fi

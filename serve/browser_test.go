@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/mobilenet-go/mobilenet"
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 )
 
 // chromium returns the path of a Chromium or Chrome binary: $CHROMIUM, else the first of the usual
@@ -47,7 +48,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, ts := start(t, Config{Classifier: cls, Detector: detector(t), Timeout: 2 * time.Minute})
-	photoPath, err := filepath.Abs(filepath.Join(sharedImages, "coral_pets.jpg"))
+	photoPath, err := filepath.Abs(shared.Path(t, "images/coral_pets.jpg"))
 	if err != nil {
 		t.Fatal(err)
 	}

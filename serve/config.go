@@ -44,8 +44,9 @@ type Config struct {
 	// (vision.DefaultMaxProgressivePixels): Go's decoder holds every DCT coefficient of such an image.
 	MaxProgressivePixels int64
 	// LargePixels is the size in pixels above which an image is large: large images are decoded and
-	// run one at a time, each waiting for the one before within its Timeout, so that a stream of them
-	// keeps at most one worker and one decoded image's memory (DefaultLargePixels).
+	// run one at a time, each waiting within its Timeout for the one before and then as long again
+	// (its memory goes back to the system meanwhile), so that a stream of them takes at most half of
+	// one worker's time and one decoded image's memory (DefaultLargePixels).
 	LargePixels int64
 	// Concurrency is the number of inference workers (runtime.NumCPU()).
 	Concurrency int

@@ -22,19 +22,24 @@
 //	     "image", or a bad query parameter
 //	404  an unknown route; /v1/detect when no detector is loaded
 //	405  a known route with the wrong method (Allow lists the right ones)
-//	408  the body did not arrive within the request's timeout
+//	408  the body did not arrive within Config.BodyTimeout
 //	413  a body over Config.MaxBody
-//	422  an image whose header claims more than Config.MaxPixels pixels (refused before decoding)
+//	422  an image whose header claims more than Config.MaxPixels pixels, or a progressive JPEG of more
+//	     than Config.MaxProgressivePixels (refused before decoding)
 //	503  the pool is full (every worker busy and every queue slot taken), the request's timeout ran
-//	     out while it waited in the queue, or the server is draining; each with Retry-After
-//	504  the inference started but did not finish within the request's timeout (the worker finishes
-//	     it and discards the result)
+//	     out while it waited in the queue, or the server is draining (and, past Config.DrainTimeout,
+//	     cancelled it); each with Retry-After
+//	504  the inference started but did not finish within the request's timeout: it is cancelled
+//	     between two layers
 //	500  any other failure of the model
 //
-// The pool: a request for /v1/classify or /v1/detect first takes one of Concurrency+Queue admission
-// slots, without waiting (503 when none is free), then reads its body, then waits for one of
-// Concurrency workers, which decodes the image and runs the model. So at most Concurrency+Queue bodies
-// are held in memory and at most Concurrency images are decoded at once, whatever the number of
-// clients. Config.Timeout bounds the whole request from its first byte: reading the body, waiting in
-// the queue and the inference.
+// A request for /v1/classify or /v1/detect first reads its body, within Config.BodyTimeout, into a
+// buffer that grows with the bytes that arrive (never with what Content-Length claims), and checks the
+// image's header; slow or bad uploads hold no worker and no queue slot. Then it takes one of
+// Concurrency+Queue admission slots, without waiting (503 when none is free), and waits for one of
+// Concurrency workers, which decodes the image and runs the model, converting only the pixels the
+// resize reads. Config.Timeout bounds this second part, from the end of the body; when it runs out
+// the work is cancelled. Images of more than Config.LargePixels go one at a time, each followed by a
+// rest as long as its turn: a stream of huge images keeps at most one decoded image in memory and
+// half of one worker busy.
 package serve

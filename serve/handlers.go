@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -105,7 +106,8 @@ func (s *Server) infer(w http.ResponseWriter, r *http.Request, task string, work
 	if h.Pixels() > s.cfg.LargePixels {
 		select {
 		case s.large <- struct{}{}:
-			defer func() { <-s.large }()
+			start := time.Now()
+			defer func() { go s.endLarge(time.Since(start)) }()
 		case <-ctx.Done():
 			return "", s.refuse(s.cause(ctx, errQueueTimeout))
 		}
@@ -136,6 +138,15 @@ func (s *Server) infer(w http.ResponseWriter, r *http.Request, task string, work
 		return "", &httpError{status: status, msg: workErr.Error()}
 	}
 	return up.name, nil
+}
+
+// endLarge ends the turn of a large image that held the large-image lane for d: the memory of its
+// decoded image goes back to the system now, rather than when the runtime gets to it, and the lane
+// stays closed as long again, so that large images take at most half of one worker's time.
+func (s *Server) endLarge(d time.Duration) {
+	debug.FreeOSMemory()
+	time.Sleep(d)
+	<-s.large
 }
 
 // cause returns errPoolClosed when ctx ended because the server cancelled its work at the end of a

@@ -61,7 +61,7 @@ func TestContentLengthIsNotAllocated(t *testing.T) {
 // TestLargeImagesOneAtATime: while a large image holds the large-image lane, another waits for it and
 // is refused with 503 when its timeout runs out, and small images are served meanwhile.
 func TestLargeImagesOneAtATime(t *testing.T) {
-	s, ts := start(t, Config{Concurrency: 2, LargePixels: 100 * 100, Timeout: 300 * time.Millisecond})
+	s, ts := start(t, Config{Concurrency: 2, LargePixels: 100 * 100, Timeout: 2 * time.Second}) // long enough for a small image under -race
 	s.large <- struct{}{}
 	res, body := do(t, "POST", ts.URL+"/v1/classify", "", bytes.NewReader(pngImage(t, 101, 100)))
 	if res.StatusCode != 503 || !strings.Contains(decodeJSON[errorBody](t, body).Error, "waiting") {

@@ -12,17 +12,11 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/mobilenet-go/mobilenet"
-)
-
-const (
-	sharedImages = "../../shared/images"
-	smallModel   = "../../shared/models/mobilenet_v1_0.25_128_quant.tflite"
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 )
 
 var (
@@ -34,7 +28,8 @@ var (
 // smallClassifier returns MobileNet V1 0.25/128 uint8, the fastest classifier at hand.
 func smallClassifier(t testing.TB) *mobilenet.Model {
 	t.Helper()
-	smallOnce.Do(func() { small, smallErr = mobilenet.Load(smallModel) })
+	path := shared.Path(t, "models/mobilenet_v1_0.25_128_quant.tflite")
+	smallOnce.Do(func() { small, smallErr = mobilenet.Load(path) })
 	if smallErr != nil {
 		t.Fatal(smallErr)
 	}
@@ -73,11 +68,7 @@ func start(t testing.TB, cfg Config) (*Server, *httptest.Server) {
 // photo reads one of the shared photos.
 func photo(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(sharedImages, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return shared.ReadFile(t, "images/"+name)
 }
 
 // pngImage encodes a w×h gradient as PNG.

@@ -3,18 +3,16 @@ package train
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 	"github.com/mobilenet-go/mobilenet/models/mobilenetv1"
 	"github.com/mobilenet-go/mobilenet/train/data"
 	"github.com/mobilenet-go/mobilenet/train/optim"
 )
-
-// fashionDir is where the shared Fashion-MNIST files are, relative to this package
-// (MOBILENET_FASHION_DIR overrides it).
-const fashionDir = "../../shared/datasets/fashion-mnist/"
 
 // envFloat reads a float from the environment, or def.
 func envFloat(name string, def float64) float64 {
@@ -32,10 +30,12 @@ func TestFashionMNIST(t *testing.T) {
 	if os.Getenv("MOBILENET_FASHION") == "" {
 		t.Skip("set MOBILENET_FASHION=1 to train on Fashion-MNIST")
 	}
-	dir := fashionDir
-	if d := os.Getenv("MOBILENET_FASHION_DIR"); d != "" {
-		dir = d
+	// The shared Fashion-MNIST files, or those of MOBILENET_FASHION_DIR.
+	dir := os.Getenv("MOBILENET_FASHION_DIR")
+	if dir == "" {
+		dir = shared.Path(t, "datasets/fashion-mnist")
 	}
+	dir += string(filepath.Separator)
 	tr, err := data.LoadIDX(dir+"train-images-idx3-ubyte.gz", dir+"train-labels-idx1-ubyte.gz", data.FashionMNIST)
 	if err != nil {
 		t.Fatal(err)

@@ -2,10 +2,10 @@ package train
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/mobilenet-go/mobilenet/formats/tflite"
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 	"github.com/mobilenet-go/mobilenet/models/mobilenetv1"
 )
 
@@ -14,11 +14,7 @@ import (
 // classifier is new, the backbone frozen. The backbone keeps the official weights (the first filter
 // summed over colours) and training lowers the loss.
 func TestPretrainedNewHead(t *testing.T) {
-	const path = "../../shared/models/mobilenet_v1_0.25_224_1_default_1.tflite"
-	if _, err := os.Stat(path); err != nil {
-		t.Skip("shared float model not present")
-	}
-	m, err := tflite.ReadFile(path)
+	m, err := tflite.ReadFile(shared.Path(t, "models/mobilenet_v1_0.25_224_1_default_1.tflite"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,9 +2,9 @@ package vision
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 )
 
 // BenchmarkResizeBilinear resizes a 480×640 RGB image to MobileNet's
@@ -21,10 +21,7 @@ func BenchmarkResizeBilinear(b *testing.B) {
 
 // BenchmarkLoad runs the whole pipeline on a 1200×600 progressive JPEG.
 func BenchmarkLoad(b *testing.B) {
-	data, err := os.ReadFile(filepath.Join(sharedImages, "tfls_cats_and_dogs.jpg"))
-	if err != nil {
-		b.Skipf("shared images absent: %v", err)
-	}
+	data := shared.ReadFile(b, "images/tfls_cats_and_dogs.jpg")
 	for b.Loop() {
 		if _, err := Load(bytes.NewReader(data), 224, 224, 3, 0.875, 0); err != nil {
 			b.Fatal(err)
@@ -34,9 +31,9 @@ func BenchmarkLoad(b *testing.B) {
 
 // BenchmarkToPixels converts a decoded 1200×600 YCbCr JPEG to RGB floats.
 func BenchmarkToPixels(b *testing.B) {
-	img, _, err := DecodeFile(filepath.Join(sharedImages, "tfls_cats_and_dogs.jpg"), 0)
+	img, _, err := DecodeFile(shared.Path(b, "images/tfls_cats_and_dogs.jpg"), 0)
 	if err != nil {
-		b.Skipf("shared images absent: %v", err)
+		b.Fatal(err)
 	}
 	for b.Loop() {
 		if _, err := ToPixels(img, 3); err != nil {

@@ -11,9 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-const sharedImages = "../../shared/images"
+	"github.com/mobilenet-go/mobilenet/internal/shared"
+)
 
 // TestDecodeSharedImages decodes every photo in ../shared/images and checks
 // the format and the size that file(1) reports for it.
@@ -37,9 +37,10 @@ func TestDecodeSharedImages(t *testing.T) {
 		"tfls_multi_objects.jpg":   {"jpeg", 902, 358},
 		"tfls_sparrow.png":         {"png", 1280, 851},
 	}
+	sharedImages := shared.Path(t, "images")
 	entries, err := os.ReadDir(sharedImages)
 	if err != nil {
-		t.Skipf("shared images absent: %v", err)
+		t.Fatal(err)
 	}
 	seen := map[string]bool{}
 	for _, e := range entries {

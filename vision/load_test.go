@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 )
 
 // TestLoadCrop checks the whole pipeline on the 8×6 pattern: a 0.5 crop
@@ -48,9 +49,9 @@ func TestLoadResize(t *testing.T) {
 
 // TestLoadSharedPhoto runs label_image's preprocessing on grace_hopper.
 func TestLoadSharedPhoto(t *testing.T) {
-	f, err := os.Open(filepath.Join(sharedImages, "tfls_grace_hopper.jpg"))
+	f, err := os.Open(shared.Path(t, "images/tfls_grace_hopper.jpg"))
 	if err != nil {
-		t.Skipf("shared images absent: %v", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	p, err := Load(f, 224, 224, 3, 0.875, 0)

@@ -33,7 +33,7 @@ const (
 	rqBlock // bytes per block
 )
 
-const requantDoc = "requant is qref.Requant.Apply: with mode 0 (XNNPACK) " +
+const requantDoc = "requant is qmath.Requant.Apply: with mode 0 (XNNPACK) " +
 	"clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) " +
 	"clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), " +
 	"the parameters of channel ch read from its 448-byte requantization block."

@@ -7,12 +7,10 @@ import (
 	"io"
 	"runtime"
 	"sort"
-	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/mobilenet-go/mobilenet/formats/checkpoint"
-	"github.com/mobilenet-go/mobilenet/formats/tflite"
+	"github.com/mobilenet-go/mobilenet"
 	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/internal/atomicfile"
 	"github.com/mobilenet-go/mobilenet/internal/lcg"
@@ -57,7 +55,7 @@ func (m modelFlags) graph(fs *flag.FlagSet) (*graph.Graph, string, error) {
 		if set["alpha"] || set["resolution"] || set["seed"] {
 			return nil, "", usagef("--model and --alpha/--resolution/--seed exclude each other")
 		}
-		g, err := loadGraph(*m.model)
+		g, err := mobilenet.ReadGraph(*m.model)
 		if err != nil {
 			return nil, "", err
 		}
@@ -73,23 +71,6 @@ func (m modelFlags) graph(fs *flag.FlagSet) (*graph.Graph, string, error) {
 		return nil, "", err
 	}
 	return graph.Fold(g), cfg.Name(), nil
-}
-
-// loadGraph reads a model file: a .tflite model, or a checkpoint of any builder (.safetensors, in
-// training form).
-func loadGraph(path string) (*graph.Graph, error) {
-	if strings.HasSuffix(path, ".safetensors") {
-		ck, err := checkpoint.Load(path, checkpoint.MaxBytes, checkpoint.OptimizerPrefix)
-		if err != nil {
-			return nil, err
-		}
-		return ck.Graph, nil
-	}
-	tm, err := tflite.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return tm.Graph()
 }
 
 // lcgInput fills a tensor for value v with the deterministic sequence that ONNX Runtime's harness
@@ -112,7 +93,7 @@ func lcgInput(v *graph.Value) (*tensor.Tensor, error) {
 
 func init() {
 	c := &command{name: "bench", summary: "time inference: warm-up, then median, p10, p90 and images/s",
-		usage: "(--model M.tflite | --alpha A --resolution R) [--threads N] [--batch B] [--runs N] [--warmup N] [--json] [--profile] [--dump OUT.bin]"}
+		usage: "(--model M.tflite | --alpha A --resolution R) [--threads N] [--batch B] [--runs N] [--warmup N] [--json] [--profile [--wide]] [--dump OUT.bin]"}
 	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stdout)
 		mf := addModelFlags(fs)
@@ -122,6 +103,7 @@ func init() {
 		warmup := fs.Int("warmup", 20, "untimed runs first")
 		asJSON := fs.Bool("json", false, "print one JSON object")
 		profile := fs.Bool("profile", false, "add one row per layer: time, GFLOP/s or GB/s, share of time beside share of mult-adds")
+		wide := wideFlag(fs)
 		rounding := roundingFlag(fs)
 		dump := fs.String("dump", "", "write the first output of the last run as raw little-endian bytes")
 		if err := parse(fs, args); err != nil {
@@ -200,7 +182,11 @@ func init() {
 		fmt.Fprintf(stdout, "%s  batch %d  threads %d  %d runs: median %.3f ms  p10 %.3f  p90 %.3f  %.1f img/s\n",
 			name, res.Batch, res.Threads, res.Runs, res.MedianMS, res.P10MS, res.P90MS, res.ImgPerS)
 		if *profile {
-			printProfile(stdout, p, layerTimes, *runs)
+			width := nameWidth
+			if *wide {
+				width = 0
+			}
+			printProfile(stdout, p, layerTimes, *runs, width)
 		}
 		return nil
 	}
@@ -208,8 +194,9 @@ func init() {
 }
 
 // printProfile prints one row per layer: its share of the time beside its share of the mult-adds, and
-// its speed (GFLOP/s for layers that multiply, GB/s of activations moved for the rest).
-func printProfile(w io.Writer, p *graph.Program, times []time.Duration, runs int) {
+// its speed (GFLOP/s for layers that multiply, GB/s of activations moved for the rest), with layer names
+// fitted to width columns (0: whole).
+func printProfile(w io.Writer, p *graph.Program, times []time.Duration, runs, width int) {
 	var total time.Duration
 	var totalMA int64
 	infos := make([]graph.Info, len(times))
@@ -237,7 +224,7 @@ func printProfile(w io.Writer, p *graph.Program, times []time.Duration, runs int
 			speed = fmt.Sprintf("%.1f GB/s", float64(bytes)/t/1e9)
 		}
 		ts, ms := times[i].Seconds()/total.Seconds(), frac(infos[i].MultAdds, totalMA)
-		fmt.Fprintf(tw, "%s\t%s\t%.4f\t%s\t%.2f %%\t%.2f %%\t\n", n.Name, infos[i].Type, 1000*t, speed, 100*ts, 100*ms)
+		fmt.Fprintf(tw, "%s\t%s\t%.4f\t%s\t%.2f %%\t%.2f %%\t\n", shortName(n.Name, width), infos[i].Type, 1000*t, speed, 100*ts, 100*ms)
 		acc := byType[infos[i].Type]
 		byType[infos[i].Type] = [2]float64{acc[0] + ts, acc[1] + ms}
 	}

@@ -65,8 +65,8 @@ func TestExportCommand(t *testing.T) {
 		t.Error("missing -o accepted")
 	}
 	// A quantized model cannot be exported to a float ONNX graph: a clear error.
-	code, _, errs = cli("export", "--model", filepath.Join(shared, "models/mobilenet_v1_0.25_128_quant.tflite"), "-o", out)
-	if code != 1 || !strings.Contains(errs, "onnx") {
+	code, _, errs = cli("export", "--model", builtinModel, "-o", out)
+	if code != 1 || !strings.Contains(errs, "8-bit model") || !strings.Contains(errs, "export the float model it was made from") {
 		t.Errorf("quantized export: exit %d %q", code, errs)
 	}
 }

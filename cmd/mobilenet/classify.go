@@ -31,7 +31,7 @@ func init() {
 		fs := newFlags(c, stdout)
 		model := fs.String("model", "", "a .tflite classifier (default: the built-in MobileNet V1 0.75/192 uint8)")
 		labelsPath := fs.String("labels", "", "label file, one class per line (default: the model's own labels, else ImageNet)")
-		top := fs.Int("top", 5, "how many classes to print per image, 1 to 1000")
+		top := fs.Int("top", 5, "how many classes to print per image, 1 to 1000 (fewer when the others score 0)")
 		rounding := roundingFlag(fs)
 		threads := fs.Int("threads", runtime.NumCPU(), "images classified at once")
 		crop := fs.Float64("crop", 0, "keep the central fraction of the image before resizing, in (0, 1] (0.875 as in Inception's evaluation); 0 keeps all")
@@ -60,6 +60,14 @@ func init() {
 		m, err := loadModel(*model, *labelsPath, mobilenet.Default, opts)
 		if err != nil {
 			return err
+		}
+		switch {
+		case m.IsDetector():
+			return fmt.Errorf("%s is a detector, not a classifier: use 'mobilenet detect --model %s'", *model, *model)
+		case !m.IsClassifier():
+			return fmt.Errorf("%s is not a classifier (one image input and one output of class scores): 'mobilenet run' prints its raw outputs", *model)
+		case !m.ScoresAreProbabilities():
+			fmt.Fprintf(stderr, "mobilenet classify: warning: %s does not end in a softmax: its scores are raw outputs, not probabilities\n", *model)
 		}
 		paths, err := expandImages(fs.Args())
 		if err != nil {

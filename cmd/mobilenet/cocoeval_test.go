@@ -9,10 +9,8 @@ import (
 	"testing"
 
 	"github.com/mobilenet-go/mobilenet/internal/approx"
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 )
-
-// cocoFixture is the shared COCO fixture (shared/datasets/coco-eval/README.md).
-const cocoFixture = "../../../shared/datasets/coco-eval"
 
 // cocoStatKeys are the keys of coco-eval --json, in pycocotools' order.
 var cocoStatKeys = []string{"ap", "ap50", "ap75", "ap_small", "ap_medium", "ap_large", "ar1", "ar10", "ar100", "ar_small", "ar_medium", "ar_large"}
@@ -52,14 +50,8 @@ func cocoJSON(t *testing.T, out string) []float64 {
 }
 
 func TestCocoEvalFixture(t *testing.T) {
-	gt := filepath.Join(cocoFixture, "instances_val2014_100.json")
-	if _, err := os.Stat(gt); err != nil {
-		if os.Getenv("MOBILENET_REQUIRE_SHARED") == "1" {
-			t.Fatalf("shared fixture required: %v", err)
-		}
-		t.Skipf("shared fixture not available: %v", err)
-	}
-	dt := filepath.Join(cocoFixture, "instances_val2014_fakebbox100_results.json")
+	gt := shared.Path(t, "datasets/coco-eval/instances_val2014_100.json")
+	dt := shared.Path(t, "datasets/coco-eval/instances_val2014_fakebbox100_results.json")
 	code, out, errs := cli("coco-eval", "--gt", gt, "--dt", dt)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)

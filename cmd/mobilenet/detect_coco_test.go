@@ -6,15 +6,13 @@ import (
 	"testing"
 
 	"github.com/mobilenet-go/mobilenet/detect/eval"
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 )
 
 // TestDetectCOCOJSON: detect --coco-json writes a COCO result file that coco-eval's reader takes, with
 // the image id from the file name and COCO's label map ids.
 func TestDetectCOCOJSON(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join(shared, "images/tfls_cats_and_dogs.jpg"))
-	if err != nil {
-		t.Skip("shared images not present")
-	}
+	src := shared.ReadFile(t, "images/tfls_cats_and_dogs.jpg")
 	dir := t.TempDir()
 	img := filepath.Join(dir, "COCO_val2014_000000000139.jpg")
 	if err := os.WriteFile(img, src, 0o644); err != nil {

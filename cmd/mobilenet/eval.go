@@ -73,18 +73,19 @@ func init() {
 			return usagef("--split %q: want test or train", *split)
 		}
 		m := ck.State.Model
-		ds, err := loadData(*dataPath, m.Resolution, m.Channels, "")
+		ds, err := data.OpenDir(*dataPath, data.DirOptions{Folder: data.FolderOptions{
+			H: m.Resolution, W: m.Resolution, Channels: m.Channels, Threads: runtime.NumCPU()}})
 		if err != nil {
 			return err
 		}
 		var set data.Dataset
 		switch {
-		case !ds.idx:
-			set, *split = ds.train, "all"
+		case !ds.IDX:
+			set, *split = ds.Train, "all"
 		case *split == "test":
-			set = ds.test
+			set = ds.Test
 		default:
-			set = ds.train
+			set = ds.Train
 		}
 		if set == nil {
 			return fmt.Errorf("--data %s has no %s split", *dataPath, *split)

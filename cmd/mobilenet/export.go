@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/mobilenet-go/mobilenet/formats/onnx"
+	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/internal/atomicfile"
 )
 
@@ -30,6 +32,9 @@ func init() {
 		g, name, err := mf.graph(fs)
 		if err != nil {
 			return err
+		}
+		if slices.ContainsFunc(g.Values, func(v *graph.Value) bool { return v != nil && v.Quant != nil }) {
+			return fmt.Errorf("%s is an 8-bit model and ONNX export writes float32 graphs only: export the float model it was made from (a float .tflite or a .safetensors checkpoint), or a built network (--alpha A --resolution R)", name)
 		}
 		if err := atomicfile.Write(*out, func(w io.Writer) error { return onnx.Export(w, g) }); err != nil {
 			return err

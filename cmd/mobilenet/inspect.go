@@ -13,9 +13,10 @@ import (
 
 func init() {
 	c := &command{name: "inspect", summary: "list the tensors, operators, quantization and cost of a .tflite model",
-		usage: "MODEL.tflite"}
+		usage: "[--wide] MODEL.tflite"}
 	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stdout)
+		wide := wideFlag(fs)
 		if err := parse(fs, args); err != nil {
 			return err
 		}
@@ -26,13 +27,19 @@ func init() {
 		if err != nil {
 			return err
 		}
-		printInspect(stdout, fs.Arg(0), m)
+		width := nameWidth
+		if *wide {
+			width = 0
+		}
+		printInspect(stdout, fs.Arg(0), m, width)
 		return nil
 	}
 	register(c)
 }
 
-func printInspect(w io.Writer, path string, m *tflite.Model) {
+// printInspect prints the model's header, tensors, operators and cost, with tensor names fitted to
+// width columns (0: whole).
+func printInspect(w io.Writer, path string, m *tflite.Model, width int) {
 	sg := &m.Subgraphs[0]
 	fmt.Fprintf(w, "%s: TFLite schema %d, %d subgraph(s), %d tensors, %d operators\n", path, m.Version, len(m.Subgraphs), len(sg.Tensors), len(sg.Operators))
 	if m.Description != "" {
@@ -61,7 +68,7 @@ func printInspect(w io.Writer, path string, m *tflite.Model) {
 		q := "-"
 		if t.Quant != nil {
 			if t.Quant.PerChannel() {
-				q = fmt.Sprintf("per-channel axis %d (%d scales, first %g)", t.Quant.Axis, len(t.Quant.Scale), t.Quant.Scale[0])
+				q = fmt.Sprintf("axis %d, %d scales", t.Quant.Axis, len(t.Quant.Scale))
 			} else {
 				q = fmt.Sprintf("scale %g zp %d", t.Quant.Scale[0], t.Quant.ZeroPoint[0])
 			}
@@ -70,7 +77,7 @@ func printInspect(w io.Writer, path string, m *tflite.Model) {
 		if b := m.TensorData(&t); b != nil {
 			data = fmt.Sprintf("%d bytes", len(b))
 		}
-		fmt.Fprintf(tw, "  %d\t%s\t%v\t%v\t%s\t%s\n", i, t.Name, t.Type, t.Shape, q, data)
+		fmt.Fprintf(tw, "  %d\t%s\t%v\t%v\t%s\t%s\n", i, shortName(t.Name, width), t.Type, t.Shape, q, data)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\noperators:")

@@ -99,14 +99,53 @@ func newFlags(c *command, stdout io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parse parses args with fs, turning flag errors into usage errors and --help into flag.ErrHelp.
+// parse parses args with fs, turning flag errors into usage errors and --help into flag.ErrHelp (the
+// flag set has printed the usage). Flags may come anywhere, before or after the positional arguments,
+// as users type them; "--" ends the flags.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(flagsFirst(fs, args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
 			return flag.ErrHelp
 		}
 		return usagef("%v", err)
 	}
 	return nil
+}
+
+// flagsFirst reorders args so that every flag, with its value, comes before the positional arguments,
+// followed by "--" and the positional arguments in their order. A flag is an argument that starts with
+// "-" (not "-" alone) before any "--"; one of fs's flags that is not boolean, given without "=value",
+// takes the next argument as its value. Unknown flags stay among the flags, and a last flag that lacks
+// its value ends them, for fs.Parse to refuse.
+func flagsFirst(fs *flag.FlagSet, args []string) []string {
+	var flags, positional []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			positional = append(positional, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			positional = append(positional, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			continue
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			continue
+		}
+		if i+1 == len(args) {
+			return flags // the flag lacks its value: fs.Parse says so
+		}
+		i++
+		flags = append(flags, args[i])
+	}
+	return append(append(flags, "--"), positional...)
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -147,5 +149,51 @@ func TestSummarySSD(t *testing.T) {
 	}
 	if code, _, _ := cli("summary", "--ssd", "--channels", "1"); code != 2 {
 		t.Errorf("--ssd --channels 1: exit %d", code)
+	}
+}
+
+func TestFlagsFirst(t *testing.T) {
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.Int("top", 5, "")
+	fs.Bool("json", false, "")
+	for _, c := range []struct{ in, want []string }{
+		{[]string{"a.jpg", "--top", "1", "b.jpg"}, []string{"--top", "1", "--", "a.jpg", "b.jpg"}},
+		{[]string{"a.jpg", "--json", "b.jpg", "-top=2"}, []string{"--json", "-top=2", "--", "a.jpg", "b.jpg"}},
+		{[]string{"a", "--", "--top", "1"}, []string{"--", "a", "--top", "1"}},
+		{[]string{"-", "--bogus", "x"}, []string{"--bogus", "--", "-", "x"}},
+		{[]string{"a", "--json=false", "--top"}, []string{"--json=false", "--top"}},
+		{nil, []string{"--"}},
+	} {
+		if got := flagsFirst(fs, c.in); !slices.Equal(got, c.want) {
+			t.Errorf("flagsFirst(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestFlagsAnywhere: flags after the positional arguments work as before them; "--" ends the flags.
+func TestFlagsAnywhere(t *testing.T) {
+	code, out, errs := cli("classify", burgerPhoto, "--top", "1")
+	if code != 0 || strings.Count(out, "\n") != 2 || !strings.Contains(out, "cheeseburger (934)") {
+		t.Errorf("classify IMAGE --top 1: exit %d, %q, %q", code, out, errs)
+	}
+	code, _, errs = cli("summary", "--", "--alpha", "0.5")
+	if code != 2 || !strings.Contains(errs, `takes no arguments, got "--alpha"`) {
+		t.Errorf("summary -- --alpha 0.5: exit %d, %q", code, errs)
+	}
+	code, _, errs = cli("classify", burgerPhoto, "--top")
+	if code != 2 || !strings.Contains(errs, "flag needs an argument: -top") {
+		t.Errorf("classify IMAGE --top: exit %d, %q", code, errs)
+	}
+}
+
+// TestHelpOnce: every command's --help (and "help COMMAND") prints its usage once, with exit 0.
+func TestHelpOnce(t *testing.T) {
+	for name := range commands {
+		for _, args := range [][]string{{name, "--help"}, {name, "-h"}, {"help", name}} {
+			code, out, errs := cli(args...)
+			if code != 0 || strings.Count(out, "Usage: mobilenet "+name) != 1 || errs != "" {
+				t.Errorf("%v: exit %d, %d usages, stderr %q", args, code, strings.Count(out, "Usage:"), errs)
+			}
+		}
 	}
 }

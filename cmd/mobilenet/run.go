@@ -32,7 +32,7 @@ func init() {
 		fs.Var(&inputs, "input", "raw little-endian input tensor in the model's type and shape; once per model input, in order")
 		rounding := roundingFlag(fs)
 		asJSON := fs.Bool("json", false, "print the inputs and outputs as JSON, 8-bit tensors as their integer codes")
-		outDir := fs.String("out", "", "write each output as raw bytes to DIR/output_N.bin")
+		outDir := fs.String("out", "", "write each output as raw bytes to DIR/output_N.bin (DIR is created if need be)")
 		if err := parse(fs, args); err != nil {
 			return err
 		}
@@ -66,6 +66,9 @@ func init() {
 			return err
 		}
 		if *outDir != "" {
+			if err := os.MkdirAll(*outDir, 0o755); err != nil {
+				return fmt.Errorf("--out: %w", err)
+			}
 			for i, o := range outs {
 				if err := atomicfile.WriteBytes(filepath.Join(*outDir, fmt.Sprintf("output_%d.bin", i)), o.Bytes()); err != nil {
 					return err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/mobilenet-go/mobilenet"
 	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/models/mobilenetv1"
 	"github.com/mobilenet-go/mobilenet/models/ssd"
@@ -25,7 +26,7 @@ type summaryJSON struct {
 
 func init() {
 	c := &command{name: "summary", summary: "print the layers, parameters and mult-adds of a MobileNet V1 network",
-		usage: "[--alpha A] [--resolution R] [--channels C] [--classes N] [--conv separable|full] [--ssd] [--json] | --model M [--json]"}
+		usage: "[--alpha A] [--resolution R] [--channels C] [--classes N] [--conv separable|full] [--ssd] [--json] | --model M [--wide] [--json]"}
 	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stdout)
 		alpha := fs.Float64("alpha", 1, "width multiplier α, in (0, 4]")
@@ -36,14 +37,19 @@ func init() {
 		asJSON := fs.Bool("json", false, "print one JSON object")
 		withSSD := fs.Bool("ssd", false, "the SSD 300 detector on MobileNet V1 (the paper's Table 13): resolution 300 and 90 classes unless given")
 		model := fs.String("model", "", "report the cost of a model file instead: a .tflite model or a training checkpoint (.safetensors)")
+		wide := wideFlag(fs)
 		if err := parse(fs, args); err != nil {
 			return err
 		}
 		if fs.NArg() > 0 {
 			return usagef("takes no arguments, got %q", fs.Arg(0))
 		}
+		width := summaryNameWidth
+		if *wide {
+			width = 0
+		}
 		if *model != "" {
-			g, err := loadGraph(*model)
+			g, err := mobilenet.ReadGraph(*model)
 			if err != nil {
 				return err
 			}
@@ -56,7 +62,7 @@ func init() {
 					*graph.Summary
 				}{*model, s})
 			}
-			printSummary(stdout, *model, s)
+			printSummary(stdout, *model, s, width)
 			return nil
 		}
 		if *withSSD {
@@ -92,7 +98,7 @@ func init() {
 			return enc.Encode(summaryJSON{Alpha: cfg.Alpha, Resolution: cfg.Resolution, Channels: cfg.Channels,
 				Classes: cfg.Classes, Conv: *conv, SSD: *withSSD, Summary: s})
 		}
-		printSummary(stdout, g.Name, s)
+		printSummary(stdout, g.Name, s, width)
 		if *withSSD {
 			fmt.Fprintf(stdout, "\nThe paper's Table 13 gives SSD 300 MobileNet 1.2 B mult-adds and 6.8 M parameters; counted here: every\nconvolution's mult-adds and weights (backbone, extra layers, box and class predictors).\n")
 		}
@@ -118,7 +124,9 @@ func archFlags(alpha float64, res, channels, classes int, conv string) (mobilene
 	return mobilenetv1.Config{Alpha: alpha, Resolution: res, Channels: channels, Classes: classes, FullConv: conv == "full"}, nil
 }
 
-func printSummary(w io.Writer, name string, s *graph.Summary) {
+// printSummary prints the cost report s of the network name, with layer names fitted to width columns
+// (0: whole).
+func printSummary(w io.Writer, name string, s *graph.Summary, width int) {
 	fmt.Fprintf(w, "%s\n\n", name)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "layer\ttype\tstride\tinput\t\toutput\tparams\tmult-adds\tshare\t")
@@ -127,10 +135,10 @@ func printSummary(w io.Writer, name string, s *graph.Summary) {
 		if l.Stride > 0 {
 			stride = fmt.Sprint(l.Stride)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t→\t%s\t%d\t%d\t%.2f %%\t\n", l.Name, l.Type, stride, dims(l.Input), dims(l.Output), l.Params, l.MultAdds, 100*l.Share)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t→\t%s\t%d\t%d\t%.2f %%\t\n", shortName(l.Name, width), l.Type, stride, dims(l.Input), dims(l.Output), l.Params, l.MultAdds, 100*l.Share)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\ntotal: %d mult-adds (%.1f M), %d params (%.3f M) in convolutions and the classifier, %d trained parameters in all\n\n",
+	fmt.Fprintf(w, "\ntotal: %d mult-adds (%.1f M), %d params (%.3f M) in convolutions and the classifier,\n       %d trained parameters in all\n\n",
 		s.MultAdds, float64(s.MultAdds)/1e6, s.Params, float64(s.Params)/1e6, s.ParamsTotal)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "by type (Table 2)\tmult-adds\tshare\tparams\tshare\t")
@@ -146,7 +154,7 @@ func printSummary(w io.Writer, name string, s *graph.Summary) {
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "separable block\tmult-adds\tas standard conv\tratio\t1/N + 1/K²\t")
 	for _, b := range s.Blocks {
-		fmt.Fprintf(tw, "%s + %s\t%d\t%d\t%.4f\t%.4f\t\n", b.Depthwise, b.Pointwise, b.MultAdds, b.StandardMultAdds, b.Ratio, b.Formula)
+		fmt.Fprintf(tw, "%s + %s\t%d\t%d\t%.4f\t%.4f\t\n", shortName(b.Depthwise, width), shortName(b.Pointwise, width), b.MultAdds, b.StandardMultAdds, b.Ratio, b.Formula)
 	}
 	tw.Flush()
 }

@@ -6,26 +6,33 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/mobilenet-go/mobilenet/internal/golden"
 	"github.com/mobilenet-go/mobilenet/internal/lcg"
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 )
 
-const shared = "../../../shared"
+// Files of the repository the tests use: the built-in classifier's .tflite file and two photos.
+const (
+	builtinModel = "../../internal/assets/mobilenet_v1_0.75_192_quant.tflite"
+	burgerPhoto  = "../../testdata/images/burger.jpg"
+	hopperPhoto  = "../../testdata/images/grace_hopper.jpg"
+)
 
 func TestRunJSONEqualsOracle(t *testing.T) {
-	model := filepath.Join(shared, "models/mobilenet_v1_0.25_128_quant.tflite")
-	gf, err := golden.Load("../../testdata/golden/mobilenet_v1_0.25_128_quant.json")
+	model := builtinModel
+	gf, err := golden.Load("../../testdata/golden/mobilenet_v1_0.75_192_quant.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.bin")
 	c := gf.Cases[3]
-	if err := os.WriteFile(in, lcg.Uint8s(c.Seed, 128*128*3), 0o644); err != nil {
+	if err := os.WriteFile(in, lcg.Uint8s(c.Seed, 192*192*3), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errs := cli("run", "--model", model, "--input", in, "--json", "--out", dir)
+	code, out, errs := cli("run", "--model", model, "--input", in, "--json", "--out", filepath.Join(dir, "new"))
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -57,7 +64,7 @@ func TestRunJSONEqualsOracle(t *testing.T) {
 			t.Fatalf("code %d: %v, oracle %d", i, v, c.Outputs[0].Ints[i])
 		}
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "output_0.bin"))
+	raw, err := os.ReadFile(filepath.Join(dir, "new", "output_0.bin"))
 	if err != nil || len(raw) != 1001 || int32(raw[7]) != c.Outputs[0].Ints[7] {
 		t.Fatalf("--out: %d bytes, %v", len(raw), err)
 	}
@@ -69,6 +76,11 @@ func TestRunJSONEqualsOracle(t *testing.T) {
 	// Wrong input size, wrong count, bad rounding.
 	small := filepath.Join(dir, "small.bin")
 	os.WriteFile(small, []byte{1, 2, 3}, 0o644)
+	// A directory where the output file goes.
+	blocked := filepath.Join(dir, "blocked")
+	if err := os.MkdirAll(filepath.Join(blocked, "output_0.bin", "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		args []string
 		code int
@@ -79,16 +91,19 @@ func TestRunJSONEqualsOracle(t *testing.T) {
 		{[]string{"run", "--model", model, "--input", in, "--rounding", "banker"}, 2, "xnnpack or reference"},
 		{[]string{"run", "--input", in}, 2, "--model is required"},
 		{[]string{"run", "--model", small, "--input", in}, 1, "small.bin"},
+		{[]string{"run", "--model", model, "--input", in, "--out", small}, 1, "--out: mkdir " + small + ": not a directory"},
+
+		{[]string{"run", "--model", model, "--input", in, "--out", blocked}, 1, "writing " + filepath.Join(blocked, "output_0.bin") + ": "},
 	} {
 		code, _, errs := cli(c.args...)
-		if code != c.code || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 1 {
+		if code != c.code || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 1 || strings.Contains(errs, ".tmp") {
 			t.Errorf("%v: exit %d, %q; want %d and %q", c.args[1:], code, errs, c.code, c.want)
 		}
 	}
 }
 
 func TestInspect(t *testing.T) {
-	code, out, errs := cli("inspect", filepath.Join(shared, "models/mobilenet_v1_0.25_224_quant.tflite"))
+	code, out, errs := cli("inspect", shared.Path(t, "models/mobilenet_v1_0.25_224_quant.tflite"))
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -101,7 +116,10 @@ func TestInspect(t *testing.T) {
 
 func TestClassifyCommand(t *testing.T) {
 	dir := t.TempDir()
-	burger, _ := os.ReadFile(filepath.Join(shared, "images/tfls_burger.jpg"))
+	burger, err := os.ReadFile(burgerPhoto)
+	if err != nil {
+		t.Fatal(err)
+	}
 	os.WriteFile(filepath.Join(dir, "a_burger.jpg"), burger, 0o644)
 	os.WriteFile(filepath.Join(dir, "b_broken.jpg"), burger[:500], 0o644)
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not an image"), 0o644)
@@ -121,7 +139,8 @@ func TestClassifyCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatal(err)
 	}
-	if len(res) != 2 || len(res[0].Predictions) != 2 || res[0].Predictions[0].Label != "cheeseburger" || res[0].Predictions[0].Index != 934 || res[1].Error == "" {
+	// The built-in model gives every class but the cheeseburger a score of 0: one prediction of two.
+	if len(res) != 2 || len(res[0].Predictions) != 1 || res[0].Predictions[0].Label != "cheeseburger" || res[0].Predictions[0].Index != 934 || res[1].Error == "" {
 		t.Fatalf("results %+v", res)
 	}
 	code, out, _ = cli("classify", filepath.Join(dir, "a_burger.jpg"))
@@ -140,7 +159,7 @@ func TestClassifyCommand(t *testing.T) {
 
 func TestDetectCommand(t *testing.T) {
 	dir := t.TempDir()
-	photo := filepath.Join(shared, "images/tfls_grace_hopper.jpg")
+	photo := hopperPhoto
 	drawn := filepath.Join(dir, "out.png")
 	code, out, errs := cli("detect", "--json", "--threshold", "0.5", "-o", drawn, photo)
 	if code != 0 {
@@ -170,11 +189,11 @@ func TestDetectCommand(t *testing.T) {
 		t.Fatalf("drawn image: %v", err)
 	}
 	// A directory of images with -o DIR.
-	code, _, errs = cli("detect", "-o", dir, filepath.Join(shared, "images/tfls_cat.jpg"), photo)
+	code, _, errs = cli("detect", "-o", dir, burgerPhoto, photo)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "tfls_cat.detections.jpg")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "burger.detections.jpg")); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -185,11 +204,61 @@ func TestDetectCommand(t *testing.T) {
 		{[]string{"detect", "--threshold", "2", photo}, 2, "--threshold"},
 		{[]string{"detect", "-o", filepath.Join(dir, "x.gif"), photo}, 2, ".png, .jpg"},
 		{[]string{"detect", "-o", filepath.Join(dir, "x.png"), photo, photo}, 2, "existing directory"},
-		{[]string{"detect", "--model", filepath.Join(shared, "models/mobilenet_v1_0.25_128_quant.tflite"), photo}, 1, "not a detector"},
+		{[]string{"detect", "--model", builtinModel, photo}, 1, "not a detector"},
+		{[]string{"classify", "--model", "../../internal/assets/coco_ssd_mobilenet_v1_1.0_quant_2018_06_29_no_metadata.tflite", photo}, 1, "is a detector, not a classifier: use 'mobilenet detect"},
 	} {
 		code, _, errs := cli(c.args...)
 		if code != c.code || !strings.Contains(errs, c.want) {
 			t.Errorf("%v: exit %d %q; want %d and %q", c.args[1:], code, errs, c.code, c.want)
+		}
+	}
+}
+
+func TestShortName(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		width int
+		want  string
+	}{
+		{"Conv2d_0", 10, "Conv2d_0"},
+		{"MobilenetV1/MobilenetV1/Conv2d_1_depthwise/Relu6;MobilenetV1/MobilenetV1/Conv2d_1_depthwise/add_fold", 0,
+			"MobilenetV1/MobilenetV1/Conv2d_1_depthwise/Relu6;MobilenetV1/MobilenetV1/Conv2d_1_depthwise/add_fold"},
+		{"MobilenetV1/MobilenetV1/Conv2d_1_depthwise/Relu6;MobilenetV1/MobilenetV1/Conv2d_1_depthwise/add_fold", 30,
+			"…/Conv2d_1_depthwise/Relu6;…"},
+		{"MobilenetV1/Conv2d_10_depthwise/depthwise_weights/read", 44, "…/Conv2d_10_depthwise/depthwise_weights/read"},
+		{"abcdefghijklmnopqrstuvwxyz", 10, "abc…uvwxyz"},
+	} {
+		got := shortName(c.name, c.width)
+		if got != c.want || c.width > 0 && utf8.RuneCountInString(got) > c.width {
+			t.Errorf("shortName(%q, %d) = %q, want %q", c.name, c.width, got, c.want)
+		}
+	}
+}
+
+// TestNamesFitTerminal: inspect, summary --model and bench --profile keep their tables within 120
+// columns on a model with names of up to 270 characters; --wide prints them whole.
+func TestNamesFitTerminal(t *testing.T) {
+	const long = "MobilenetV1/MobilenetV1/Conv2d_0/Relu6;MobilenetV1/MobilenetV1/Conv2d_0/add_fold"
+	for _, args := range [][]string{
+		{"inspect", builtinModel},
+		{"summary", "--model", builtinModel},
+		{"bench", "--model", builtinModel, "--runs", "1", "--warmup", "0", "--threads", "1", "--profile"},
+	} {
+		code, out, errs := cli(args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if n := utf8.RuneCountInString(line); n > 120 && !strings.Contains(line, builtinModel) {
+				t.Errorf("%v: a line of %d columns: %q", args, n, line)
+			}
+		}
+		if strings.Contains(out, long) {
+			t.Errorf("%v: a long name printed whole without --wide", args)
+		}
+		code, out, errs = cli(append(args, "--wide")...)
+		if code != 0 || !strings.Contains(out, long) {
+			t.Errorf("%v --wide: exit %d, no whole name (%s)", args, code, errs)
 		}
 	}
 }

@@ -158,9 +158,9 @@ func startDetector(dc *train.DetectorConfig, r detectorRun, classes int) error {
 		dc.Detector = ssd.Config{Alpha: r.alpha, Resolution: res, Classes: classes, Seed: seed}
 		return nil
 	}
-	backbone, arch, err := fromModel(from)
+	backbone, arch, err := train.InitFrom(from)
 	if err != nil {
-		return err
+		return fmt.Errorf("--from: %w", err)
 	}
 	if arch.Channels != 3 {
 		return fmt.Errorf("--from %s: the backbone takes %d channels; a detector takes RGB", from, arch.Channels)

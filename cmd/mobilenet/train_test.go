@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
+	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 	"github.com/mobilenet-go/mobilenet/internal/synthdet"
 	"github.com/mobilenet-go/mobilenet/train"
+	"github.com/mobilenet-go/mobilenet/train/data"
 )
 
 // TestMain lets the tests run this command line as a separate process (for the kill test): with
@@ -125,15 +130,12 @@ func TestTrainBadData(t *testing.T) {
 }
 
 // TestTrainKillResume: a run killed with SIGKILL and resumed from its last checkpoint reaches the same
-// weights, bit for bit, as a run never interrupted (one thread, the same seed).
+// weights, bit for bit, as a run never interrupted (one thread, the same seed, with augmentation).
 func TestTrainKillResume(t *testing.T) {
-	data := filepath.Join(shared, "datasets/fashion-mnist")
-	if _, err := os.Stat(data); err != nil {
-		t.Skip("shared Fashion-MNIST not present")
-	}
+	data := shared.Path(t, "datasets/fashion-mnist")
 	killResume(t, func(out string) []string {
 		return []string{"train", "--data", data, "--alpha", "0.25", "--resolution", "16", "--limit", "640", "--batch", "32",
-			"--epochs", "3", "--threads", "1", "--seed", "5", "--checkpoint-every", "3", "--json", "--out", out}
+			"--epochs", "3", "--augment", "--threads", "1", "--seed", "5", "--checkpoint-every", "3", "--json", "--out", out}
 	})
 }
 
@@ -235,5 +237,111 @@ func TestTrainCurvesFailure(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err != nil {
 		t.Errorf("the checkpoint: %v", err)
+	}
+}
+
+// writeTinyIDX writes a small IDX data set of 28×28 noise with labels 0..3, train and t10k files, and
+// returns its directory.
+func writeTinyIDX(t *testing.T, trainN, testN int) string {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, part := range []struct {
+		prefix string
+		n      int
+	}{{"train", trainN}, {"t10k", testN}} {
+		px, labels := make([]byte, part.n*28*28), make([]byte, part.n)
+		for i := range px {
+			px[i] = byte(rng.IntN(256))
+		}
+		for i := range labels {
+			labels[i] = byte(i % 4)
+		}
+		writeIDX(t, filepath.Join(dir, part.prefix+"-images-idx3-ubyte.gz"), []uint32{uint32(part.n), 28, 28}, px)
+		writeIDX(t, filepath.Join(dir, part.prefix+"-labels-idx1-ubyte.gz"), []uint32{uint32(part.n)}, labels)
+	}
+	return dir
+}
+
+// TestTrainPipedOutput: training whose output is not a terminal prints no progress bar and no blank
+// lines, one line per epoch with the learning rate's range over it, validates on a held-out part of
+// the training set, and reports the test set once at the end (a last JSON line with --json).
+func TestTrainPipedOutput(t *testing.T) {
+	dir := writeTinyIDX(t, 80, 24)
+	args := []string{"train", "--data", dir, "--alpha", "0.25", "--resolution", "16", "--epochs", "2", "--batch", "8", "--threads", "1"}
+	code, out, errs := cli(append(args, "--out", filepath.Join(t.TempDir(), "m.safetensors"))...)
+	if code != 0 || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != 4 || strings.ContainsAny(out, "\r") {
+		t.Fatalf("want 2 epoch lines, the test set and the checkpoint, got %q", out)
+	}
+	for i, want := range []string{"epoch 1: ", "epoch 2: ", "test set: loss ", "wrote "} {
+		if !strings.HasPrefix(lines[i], want) {
+			t.Errorf("line %d %q, want it to start with %q", i+1, lines[i], want)
+		}
+	}
+	// 9 steps an epoch (72 of the 80 examples train), warm-up for 0.3 epochs, then a cosine decay: the
+	// first step at 0.1·(1/9)/0.3·cosine(1/18), the last of epoch 1 at 0.1·cosine(1/2) = 0.05, ...
+	if !strings.Contains(lines[0], "validation loss") || !strings.Contains(lines[0], "lr 0.0368→0.05 ") || !strings.Contains(lines[1], "lr 0.0413→0 ") {
+		t.Errorf("epoch lines %q", lines[:2])
+	}
+	if !strings.Contains(lines[2], "(24 images)") {
+		t.Errorf("test line %q", lines[2])
+	}
+
+	code, out, errs = cli(append(args, "--json", "--out", filepath.Join(t.TempDir(), "m.safetensors"))...)
+	if code != 0 || errs != "" {
+		t.Fatalf("--json: exit %d, stderr %q", code, errs)
+	}
+	lines = strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	var epoch epochJSON
+	var test map[string]float64
+	if len(lines) != 3 || json.Unmarshal([]byte(lines[1]), &epoch) != nil || json.Unmarshal([]byte(lines[2]), &test) != nil {
+		t.Fatalf("--json output %q", out)
+	}
+	if epoch.Epoch != 2 || epoch.ValLoss == 0 || test["test_images"] != 24 || !(test["test_accuracy"] >= 0 && test["test_accuracy"] <= 1) || !(test["test_loss"] > 0) {
+		t.Errorf("last epoch %+v, test %v", epoch, test)
+	}
+}
+
+// sized is a data set of n empty examples: all bnMomentumFor looks at is its size.
+type sized int
+
+func (s sized) Len() int                   { return int(s) }
+func (s sized) Example(int) ([]uint8, int) { return nil, 0 }
+func (s sized) Info() data.Info            { return data.Info{} }
+
+func TestBNMomentumFor(t *testing.T) {
+	for _, c := range []struct {
+		n, limit, batch, epochs int
+		split, want             float64
+	}{
+		{60000, 0, 128, 30, 0.1, 0.99},           // the 30-epoch Fashion-MNIST run: 12,660 steps
+		{60000, 10000, 64, 2, 0.1, 1 - 10.0/280}, // 9,000 training examples, 140 steps an epoch
+		{100, 0, 8, 1, 0, 0.5},                   // 12 steps: at least 0.5
+	} {
+		cfg := train.Config{Train: sized(c.n), Limit: c.limit, Batch: c.batch, Epochs: c.epochs, ValSplit: c.split, Seed: 1}
+		if got := bnMomentumFor(cfg); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("%+v: %v, want %v", c, got, c.want)
+		}
+	}
+}
+
+// TestTrainDefaults: a classification run's defaults are the short-run ones measured in train.go
+// (Nesterov SGD, a batch of 32), as its checkpoint records them.
+func TestTrainDefaults(t *testing.T) {
+	dir := writeTinyIDX(t, 80, 8)
+	out := filepath.Join(t.TempDir(), "m.safetensors")
+	code, _, errs := cli("train", "--data", dir, "--alpha", "0.25", "--resolution", "16", "--epochs", "1", "--threads", "1", "--json", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	ck, err := train.LoadCheckpoint(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.State.Batch != 32 || !strings.Contains(ck.State.Optimizer, `"Kind":"sgd","Momentum":0.9,"Nesterov":true`) {
+		t.Errorf("batch %d, optimizer %s", ck.State.Batch, ck.State.Optimizer)
 	}
 }

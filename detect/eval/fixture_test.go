@@ -3,16 +3,13 @@ package eval
 import (
 	"bufio"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/mobilenet-go/mobilenet/internal/approx"
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 )
-
-// fixtureDir holds the COCO fixture and pycocotools' printout for it (see its README.md).
-const fixtureDir = "../../../shared/datasets/coco-eval"
 
 // reference is the 12 bbox stats of pycocotools on the fixture, to 16 digits, as its README
 // quotes them from faster_coco_eval's tests (which agree with pycocotools).
@@ -22,16 +19,14 @@ var reference = [12]float64{
 	0.595352982877607, 0.6398109626113442, 0.5664205978994309, 0.5642905982905982,
 }
 
-// openShared opens a file of the fixture, skipping the test when the shared folder is
-// absent, or failing it when MOBILENET_REQUIRE_SHARED=1.
+// openShared opens a file of the COCO fixture (../shared/datasets/coco-eval, whose README.md gives
+// pycocotools' printout for it), skipping the test when it is absent, or failing it when
+// MOBILENET_REQUIRE_SHARED=1.
 func openShared(t testing.TB, name string) *os.File {
 	t.Helper()
-	f, err := os.Open(filepath.Join(fixtureDir, name))
+	f, err := os.Open(shared.Path(t, "datasets/coco-eval/"+name))
 	if err != nil {
-		if os.Getenv("MOBILENET_REQUIRE_SHARED") == "1" {
-			t.Fatalf("shared fixture required: %v", err)
-		}
-		t.Skipf("shared fixture not available: %v", err)
+		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
 	return f

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mobilenet-go/mobilenet/formats/flexbuf"
 	"github.com/mobilenet-go/mobilenet/formats/tflite"
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 )
 
 // The two TFLite_Detection_PostProcess option blobs in testdata are the custom options of
@@ -21,8 +22,6 @@ var optionFiles = map[string]string{
 	"coco_postprocess_options.flexbuf": "coco_ssd_mobilenet_v1_1.0_quant_2018_06_29_no_metadata.tflite",
 	"head_postprocess_options.flexbuf": "ssd_mobilenet_v1_coco_quant_postprocess_head_layers.tflite",
 }
-
-const modelDir = "../../../shared/models"
 
 func readOptions(t testing.TB, name string) []byte {
 	t.Helper()
@@ -35,9 +34,9 @@ func readOptions(t testing.TB, name string) []byte {
 
 func TestOptionFilesMatchModels(t *testing.T) {
 	for file, model := range optionFiles {
-		m, err := tflite.ReadFile(filepath.Join(modelDir, model))
+		m, err := tflite.ReadFile(shared.Path(t, "models/"+model))
 		if err != nil {
-			t.Skipf("shared model not available: %v", err)
+			t.Fatal(err)
 		}
 		sg := &m.Subgraphs[0]
 		var found []byte

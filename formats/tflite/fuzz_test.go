@@ -1,20 +1,20 @@
 package tflite
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 )
 
 // FuzzParse feeds arbitrary bytes to Parse. Parse must never panic and its errors must be
 // one line; a model it accepts must keep every promise checkInvariants restates, and
 // TensorData and AssociatedFiles must not panic on it.
 func FuzzParse(f *testing.F) {
-	if b, err := os.ReadFile(filepath.Join(modelDir, headModel)); err == nil {
+	if b := shared.Optional("models/" + headModel); b != nil {
 		f.Add(b)
 	}
-	if b, err := os.ReadFile(filepath.Join(modelDir, "mobilenet_v1_0.25_128_quant.tflite")); err == nil {
+	if b := shared.Optional("models/mobilenet_v1_0.25_128_quant.tflite"); len(b) >= 16<<10 {
 		f.Add(b[:16<<10])
 	}
 	f.Add(convModel().build())

@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/mobilenet-go/mobilenet/detect"
 	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/kernels/ref"
 	"github.com/mobilenet-go/mobilenet/tensor"
@@ -262,7 +261,7 @@ func (m *Model) convert(sg *Subgraph, op *Operator, code OperatorCode) (graph.Op
 		if code.Custom != "TFLite_Detection_PostProcess" {
 			break
 		}
-		o, err := detect.ParseOptions(op.CustomOptions)
+		o, err := ParsePostProcessOptions(op.CustomOptions)
 		if err != nil {
 			return nil, err
 		}

@@ -2,13 +2,12 @@ package tflite
 
 import (
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/mobilenet-go/mobilenet/graph"
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 	"github.com/mobilenet-go/mobilenet/tensor"
 )
 
@@ -20,7 +19,7 @@ import (
 func FuzzGraph(f *testing.F) {
 	var seeds [][]byte
 	for _, name := range []string{headModel, "person_detect.tflite"} {
-		if b, err := os.ReadFile(filepath.Join(modelDir, name)); err == nil {
+		if b := shared.Optional("models/" + name); b != nil {
 			seeds = append(seeds, b)
 		}
 	}

@@ -2,9 +2,7 @@ package tflite
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,24 +12,15 @@ import (
 	"testing"
 
 	"github.com/mobilenet-go/mobilenet/internal/approx"
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 )
-
-// modelDir holds the shared models (/work/shared/models seen from this package).
-const modelDir = "../../../shared/models"
 
 const headModel = "ssd_mobilenet_v1_coco_quant_postprocess_head_layers.tflite"
 
 // readModel reads a shared model, skipping the test when the shared data is absent.
 func readModel(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(modelDir, name))
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("shared model not available: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return shared.ReadFile(t, "models/"+name)
 }
 
 func parseModel(t *testing.T, name string) *Model {
@@ -47,9 +36,9 @@ func parseModel(t *testing.T, name string) *Model {
 // model: the parser's promises, and the shape rules of convolution, pooling, reshape and
 // concatenation, which tie each operator's decoded options to its tensors' shapes.
 func TestParseSharedModels(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(modelDir, "*.tflite"))
+	files, err := filepath.Glob(filepath.Join(shared.Path(t, "models"), "*.tflite"))
 	if err != nil || len(files) == 0 {
-		t.Skipf("no shared models in %s", modelDir)
+		t.Fatalf("no models in ../shared/models: %v", err)
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
@@ -312,9 +301,9 @@ func TestMobileNetLabels(t *testing.T) {
 	if len(lines) != 1001 || lines[0] != "background" {
 		t.Errorf("labels.txt: %d lines starting %q, want 1001 starting \"background\"", len(lines), lines[0])
 	}
-	// The metadata tooling packs the tflite-support ImageNet label file, also shared here.
-	if want, err := os.ReadFile("../../../shared/labels/imagenet_labels_1001_tflite_support.txt"); err == nil && !bytes.Equal(labels, want) {
-		t.Errorf("labels.txt differs from the shared tflite-support label file")
+	// The metadata tooling packs the tflite-support ImageNet label file, also the built-in one.
+	if want, err := os.ReadFile("../../internal/assets/imagenet_labels_1001_tflite_support.txt"); err != nil || !bytes.Equal(labels, want) {
+		t.Errorf("labels.txt differs from the tflite-support label file in internal/assets (%v)", err)
 	}
 	if len(m.Metadata) != 1 || m.Metadata[0].Name != "TFLITE_METADATA" || len(m.Buffers[m.Metadata[0].Buffer]) == 0 {
 		t.Errorf("metadata %+v, want one TFLITE_METADATA buffer", m.Metadata)

@@ -5,18 +5,26 @@ package atomicfile
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
 
 // Write creates or replaces path with what write produces, atomically. The new file has mode 0644.
+// Its errors read "writing PATH: …" and name path, never the temporary file.
 func Write(path string, write func(io.Writer) error) (err error) {
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("writing %s: %w", path, err)
+		}
+	}()
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return err
+		return bare(err)
 	}
 	defer func() {
 		if err != nil {
@@ -26,22 +34,22 @@ func Write(path string, write func(io.Writer) error) (err error) {
 	}()
 	w := bufio.NewWriter(tmp)
 	if err := write(w); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return err
 	}
 	if err := w.Flush(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return bare(err)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
-		return err
+		return bare(err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return err
+		return bare(err)
 	}
 	if err := tmp.Close(); err != nil {
-		return err
+		return bare(err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
+		return bare(err)
 	}
 	// Make the rename durable where directories can be synced; where they cannot, it has happened anyway.
 	if d, err := os.Open(dir); err == nil {
@@ -49,6 +57,20 @@ func Write(path string, write func(io.Writer) error) (err error) {
 		d.Close()
 	}
 	return nil
+}
+
+// bare returns the cause of an error of the file system without the operation and the file name it
+// carries, which is the temporary file's.
+func bare(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
 }
 
 // WriteBytes creates or replaces path with b, atomically.

@@ -33,7 +33,9 @@ func TestWriteReplacesAndFailureKeepsOld(t *testing.T) {
 	if len(entries) != 1 {
 		t.Fatalf("temporary files left behind: %v", entries)
 	}
-	if err := WriteBytes(filepath.Join(dir, "missing", "x"), nil); err == nil {
-		t.Fatal("wrote into a missing directory")
+	// An error names the file asked for, not the temporary one.
+	missing := filepath.Join(dir, "missing", "x")
+	if err := WriteBytes(missing, nil); err == nil || err.Error() != "writing "+missing+": no such file or directory" {
+		t.Fatalf("writing into a missing directory: %v", err)
 	}
 }

@@ -5,12 +5,12 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/mobilenet-go/mobilenet/kernels/qref"
+	"github.com/mobilenet-go/mobilenet/kernels/qmath"
 )
 
 // benchRequant is a per-tensor requantization with a typical multiplier.
-func benchRequant(channels int) (*qref.Requant, []int32) {
-	rq := qref.NewRequant(0.02, []float32{0.01}, 0.05, 0, 0, 255, qref.XNNPACK)
+func benchRequant(channels int) (*qmath.Requant, []int32) {
+	rq := qmath.NewRequant(0.02, []float32{0.01}, 0.05, 0, 0, 255, qmath.XNNPACK)
 	return rq, make([]int32, channels)
 }
 
@@ -23,7 +23,7 @@ func BenchmarkGEMM(b *testing.B) {
 		b.Run(fmt.Sprintf("%dx%dx%d", s.rows, s.k, s.n), func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 1))
 			rq, bias := benchRequant(s.n)
-			g := PackGEMMU8(randCodes(rng, s.n*s.k), 120, bias, s.n, s.k, 0, rq, qref.XNNPACK)
+			g := PackGEMMU8(randCodes(rng, s.n*s.k), 120, bias, s.n, s.k, 0, rq, qmath.XNNPACK)
 			in, out := randCodes(rng, s.rows*s.k), make([]byte, s.rows*s.n)
 			b.SetBytes(int64(s.rows * s.k * s.n)) // mult-adds
 			for b.Loop() {
@@ -42,7 +42,7 @@ func BenchmarkDW3x3(b *testing.B) {
 		b.Run(fmt.Sprintf("c%d_%d_s%d", s.c, s.in, s.stride), func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 1))
 			rq, bias := benchRequant(s.c)
-			d := PackDW3x3U8(randCodes(rng, 9*s.c), 120, bias, s.c, 0, rq, qref.XNNPACK)
+			d := PackDW3x3U8(randCodes(rng, 9*s.c), 120, bias, s.c, 0, rq, qmath.XNNPACK)
 			in, out := randCodes(rng, s.in*s.in*s.c), make([]byte, s.out*s.out*s.c)
 			b.SetBytes(int64(s.out * s.out * s.c * 9))
 			for b.Loop() {
@@ -56,7 +56,7 @@ func BenchmarkDW3x3(b *testing.B) {
 func BenchmarkConv(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	rq, bias := benchRequant(24)
-	c := PackConvU8(randCodes(rng, 24*27), 120, bias, 24, 3, 3, 3, 128, rq, qref.XNNPACK)
+	c := PackConvU8(randCodes(rng, 24*27), 120, bias, 24, 3, 3, 3, 128, rq, qmath.XNNPACK)
 	in, out := randCodes(rng, 192*192*3), make([]byte, 96*96*24)
 	b.SetBytes(96 * 96 * 24 * 27)
 	for b.Loop() {

@@ -3,7 +3,7 @@ package q8
 import (
 	"fmt"
 
-	"github.com/mobilenet-go/mobilenet/kernels/qref"
+	"github.com/mobilenet-go/mobilenet/kernels/qmath"
 )
 
 // convScratch is the size of the im2col buffer, on the stack: the rows of
@@ -30,14 +30,14 @@ type Conv struct {
 // and requantization rq (one channel or n) computed in rounding r, which
 // must be the rounding rq was built with. It panics if the lengths do not
 // match.
-func PackConvU8(w []uint8, wZP int32, bias []int32, n, kh, kw, cin int, inZP int32, rq *qref.Requant, r qref.Rounding) *Conv {
+func PackConvU8(w []uint8, wZP int32, bias []int32, n, kh, kw, cin int, inZP int32, rq *qmath.Requant, r qmath.Rounding) *Conv {
 	checkConv("PackConvU8", kh, kw, cin)
 	return &Conv{KH: kh, KW: kw, Cin: cin, N: n, g: PackGEMMU8(w, wZP, bias, n, kh*kw*cin, inZP, rq, r), zx: byte(inZP)}
 }
 
 // PackConvI8 packs an int8 convolution: weights w in OHWI order with zero
 // point 0, as PackConvU8.
-func PackConvI8(w []int8, bias []int32, n, kh, kw, cin int, inZP int32, rq *qref.Requant, r qref.Rounding) *Conv {
+func PackConvI8(w []int8, bias []int32, n, kh, kw, cin int, inZP int32, rq *qmath.Requant, r qmath.Rounding) *Conv {
 	checkConv("PackConvI8", kh, kw, cin)
 	return &Conv{KH: kh, KW: kw, Cin: cin, N: n, g: PackGEMMI8(w, bias, n, kh*kw*cin, inZP, rq, r), zx: byte(int8(inZP))}
 }

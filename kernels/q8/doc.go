@@ -6,7 +6,7 @@
 //
 // They compute exactly what the reference kernels of package qref compute —
 // the same int32 accumulators and the same output codes, in either of
-// TFLite's roundings (qref.XNNPACK or qref.Reference) — and the tests hold
+// TFLite's roundings (qmath.XNNPACK or qmath.Reference) — and the tests hold
 // them to that, code for code.
 //
 // # Arithmetic

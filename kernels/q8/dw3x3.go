@@ -3,7 +3,7 @@ package q8
 import (
 	"fmt"
 
-	"github.com/mobilenet-go/mobilenet/kernels/qref"
+	"github.com/mobilenet-go/mobilenet/kernels/qmath"
 )
 
 //go:generate go run -C ../../asm ./q8 -kernel dw3x3 -out ../kernels/q8/dw3x3_vnni_amd64.s -stubs ../kernels/q8/dw3x3_vnni_stubs_amd64.go -pkg q8
@@ -34,7 +34,7 @@ type DW3x3 struct {
 	wz   []int16
 	bias []int32
 	inZP int32
-	rq   *qref.Requant
+	rq   *qmath.Requant
 	sc   rqScalars
 }
 
@@ -43,7 +43,7 @@ type DW3x3 struct {
 // point inZP, and requantization rq (one channel or c) computed in
 // rounding r, which must be the rounding rq was built with. It panics if the
 // lengths do not match c.
-func PackDW3x3U8(w []uint8, wZP int32, bias []int32, c int, inZP int32, rq *qref.Requant, r qref.Rounding) *DW3x3 {
+func PackDW3x3U8(w []uint8, wZP int32, bias []int32, c int, inZP int32, rq *qmath.Requant, r qmath.Rounding) *DW3x3 {
 	wz := make([]int16, len(w))
 	for i, v := range w {
 		wz[i] = int16(int32(v) - wZP)
@@ -53,7 +53,7 @@ func PackDW3x3U8(w []uint8, wZP int32, bias []int32, c int, inZP int32, rq *qref
 
 // PackDW3x3I8 packs an int8 depthwise layer: weights w in [3][3][c] with
 // zero point 0, as PackDW3x3U8.
-func PackDW3x3I8(w []int8, bias []int32, c int, inZP int32, rq *qref.Requant, r qref.Rounding) *DW3x3 {
+func PackDW3x3I8(w []int8, bias []int32, c int, inZP int32, rq *qmath.Requant, r qmath.Rounding) *DW3x3 {
 	wz := make([]int16, len(w))
 	for i, v := range w {
 		wz[i] = int16(v)
@@ -61,7 +61,7 @@ func PackDW3x3I8(w []int8, bias []int32, c int, inZP int32, rq *qref.Requant, r 
 	return newDW3x3("PackDW3x3I8", true, wz, bias, c, inZP, rq, r)
 }
 
-func newDW3x3(op string, signed bool, wz []int16, bias []int32, c int, inZP int32, rq *qref.Requant, r qref.Rounding) *DW3x3 {
+func newDW3x3(op string, signed bool, wz []int16, bias []int32, c int, inZP int32, rq *qmath.Requant, r qmath.Rounding) *DW3x3 {
 	if c < 1 || len(wz) != 9*c || (bias != nil && len(bias) != c) {
 		panic(fmt.Sprintf("q8: %s: c=%d with %d weights and %d biases", op, c, len(wz), len(bias)))
 	}

@@ -22,7 +22,7 @@ package q8
 // in_i is in0, in1, in2 (those past in0 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -46,7 +46,7 @@ func dw3x3U8VNNIS1R1C1(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in0 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -70,7 +70,7 @@ func dw3x3U8VNNIS1R1C2(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in0 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -94,7 +94,7 @@ func dw3x3U8VNNIS1R1C3(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in1 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -118,7 +118,7 @@ func dw3x3U8VNNIS1R2C1(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in1 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -142,7 +142,7 @@ func dw3x3U8VNNIS1R2C2(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in1 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -166,7 +166,7 @@ func dw3x3U8VNNIS1R2C3(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in2 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -190,7 +190,7 @@ func dw3x3U8VNNIS1R3C1(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in2 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -214,7 +214,7 @@ func dw3x3U8VNNIS1R3C2(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in2 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -238,7 +238,7 @@ func dw3x3U8VNNIS1R3C3(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in0 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -262,7 +262,7 @@ func dw3x3U8VNNIS2R1C1(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in0 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -286,7 +286,7 @@ func dw3x3U8VNNIS2R1C2(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in0 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -310,7 +310,7 @@ func dw3x3U8VNNIS2R1C3(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in1 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -334,7 +334,7 @@ func dw3x3U8VNNIS2R2C1(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in1 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -358,7 +358,7 @@ func dw3x3U8VNNIS2R2C2(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in1 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -382,7 +382,7 @@ func dw3x3U8VNNIS2R2C3(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in2 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -406,7 +406,7 @@ func dw3x3U8VNNIS2R3C1(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in2 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -430,7 +430,7 @@ func dw3x3U8VNNIS2R3C2(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in2 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -454,7 +454,7 @@ func dw3x3U8VNNIS2R3C3(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in0 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -478,7 +478,7 @@ func dw3x3I8VNNIS1R1C1(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in0 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -502,7 +502,7 @@ func dw3x3I8VNNIS1R1C2(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in0 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -526,7 +526,7 @@ func dw3x3I8VNNIS1R1C3(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in1 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -550,7 +550,7 @@ func dw3x3I8VNNIS1R2C1(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in1 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -574,7 +574,7 @@ func dw3x3I8VNNIS1R2C2(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in1 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -598,7 +598,7 @@ func dw3x3I8VNNIS1R2C3(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in2 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -622,7 +622,7 @@ func dw3x3I8VNNIS1R3C1(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in2 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -646,7 +646,7 @@ func dw3x3I8VNNIS1R3C2(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in2 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -670,7 +670,7 @@ func dw3x3I8VNNIS1R3C3(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in0 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -694,7 +694,7 @@ func dw3x3I8VNNIS2R1C1(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in0 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -718,7 +718,7 @@ func dw3x3I8VNNIS2R1C2(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in0 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -742,7 +742,7 @@ func dw3x3I8VNNIS2R1C3(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in1 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -766,7 +766,7 @@ func dw3x3I8VNNIS2R2C1(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in1 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -790,7 +790,7 @@ func dw3x3I8VNNIS2R2C2(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in1 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -814,7 +814,7 @@ func dw3x3I8VNNIS2R2C3(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in2 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -838,7 +838,7 @@ func dw3x3I8VNNIS2R3C1(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in2 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape
@@ -862,7 +862,7 @@ func dw3x3I8VNNIS2R3C2(out *byte, in0 *byte, in1 *byte, in2 *byte, w *int32, tap
 // in_i is in0, in1, in2 (those past in2 are not read); each packed block holds
 // the nine taps of 16 channels (int32 lanes holding the weight minus its zero
 // point in the low 16 bits), then their requantization block; tail masks the
-// channels of the last block (0: all 16). requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// channels of the last block (0: all 16). requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // c counts bytes; npix ≥ 0.
 //
 //go:noescape

@@ -3,7 +3,7 @@ package q8
 import (
 	"fmt"
 
-	"github.com/mobilenet-go/mobilenet/kernels/qref"
+	"github.com/mobilenet-go/mobilenet/kernels/qmath"
 )
 
 //go:generate go run -C ../../asm ./q8 -kernel gemm -out ../kernels/q8/gemm_vnni_amd64.s -stubs ../kernels/q8/gemm_vnni_stubs_amd64.go -pkg q8
@@ -27,7 +27,7 @@ type GEMM struct {
 	wz   []int16
 	bias []int32
 	inZP int32
-	rq   *qref.Requant
+	rq   *qmath.Requant
 
 	// The VNNI kernels' operands: column groups of 16 to 64 columns, their
 	// packed weights, a requantization block per 16 columns (whose bias
@@ -51,9 +51,9 @@ type gemmGroup struct {
 // PackGEMMU8 packs a uint8 layer: weights w in [n][k] order (OHWI with
 // H = W = 1) with zero point wZP, int32 bias (nil means zero), input zero
 // point inZP and requantization rq (one channel, or n), computed in rounding
-// r, which must be the rounding rq was built with (qref.Requant does not
+// r, which must be the rounding rq was built with (qmath.Requant does not
 // report it). It panics if the lengths do not match n and k.
-func PackGEMMU8(w []uint8, wZP int32, bias []int32, n, k int, inZP int32, rq *qref.Requant, r qref.Rounding) *GEMM {
+func PackGEMMU8(w []uint8, wZP int32, bias []int32, n, k int, inZP int32, rq *qmath.Requant, r qmath.Rounding) *GEMM {
 	checkPack("PackGEMMU8", len(w), len(bias), n, k)
 	g := newGEMM(n, k, false, bias, inZP, rq, r)
 	for i, v := range w {
@@ -69,7 +69,7 @@ func PackGEMMU8(w []uint8, wZP int32, bias []int32, n, k int, inZP int32, rq *qr
 // PackGEMMI8 packs an int8 layer: weights w in [n][k] order with zero point
 // 0 (per-channel scales live in rq), int32 bias (nil means zero), input zero
 // point inZP, requantization rq and its rounding r, as PackGEMMU8.
-func PackGEMMI8(w []int8, bias []int32, n, k int, inZP int32, rq *qref.Requant, r qref.Rounding) *GEMM {
+func PackGEMMI8(w []int8, bias []int32, n, k int, inZP int32, rq *qmath.Requant, r qmath.Rounding) *GEMM {
 	checkPack("PackGEMMI8", len(w), len(bias), n, k)
 	g := newGEMM(n, k, true, bias, inZP, rq, r)
 	for i, v := range w {
@@ -89,7 +89,7 @@ func checkPack(op string, nw, nb, n, k int) {
 	}
 }
 
-func newGEMM(n, k int, signed bool, bias []int32, inZP int32, rq *qref.Requant, r qref.Rounding) *GEMM {
+func newGEMM(n, k int, signed bool, bias []int32, inZP int32, rq *qmath.Requant, r qmath.Rounding) *GEMM {
 	g := &GEMM{N: n, K: k, signed: signed, wz: make([]int16, n*k), bias: make([]int32, n), inZP: inZP, rq: rq,
 		sc: newScalars(rq, r)}
 	copy(g.bias, bias)

@@ -21,7 +21,7 @@ package q8
 //
 // The weights are packed in ⌈k/4⌉ steps of 16 columns × 4 bytes per vector,
 // zero past k: int8 for uint8 inputs, uint8 for int8 inputs. bias is lane 0
-// of the requantization blocks rq, one per 16 columns. requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// of the requantization blocks rq, one per 16 columns. requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // rows ≥ 0, k ≥ 1; ldo and ldi count bytes.
 //
 //go:noescape
@@ -44,7 +44,7 @@ func gemmU8VNNIx16(out *byte, ldo int, in *byte, ldi int, rows int, k int, w *by
 //
 // The weights are packed in ⌈k/4⌉ steps of 16 columns × 4 bytes per vector,
 // zero past k: int8 for uint8 inputs, uint8 for int8 inputs. bias is lane 0
-// of the requantization blocks rq, one per 16 columns. requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// of the requantization blocks rq, one per 16 columns. requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // rows ≥ 0, k ≥ 1; ldo and ldi count bytes.
 //
 //go:noescape
@@ -67,7 +67,7 @@ func gemmU8VNNIx32(out *byte, ldo int, in *byte, ldi int, rows int, k int, w *by
 //
 // The weights are packed in ⌈k/4⌉ steps of 16 columns × 4 bytes per vector,
 // zero past k: int8 for uint8 inputs, uint8 for int8 inputs. bias is lane 0
-// of the requantization blocks rq, one per 16 columns. requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// of the requantization blocks rq, one per 16 columns. requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // rows ≥ 0, k ≥ 1; ldo and ldi count bytes.
 //
 //go:noescape
@@ -90,7 +90,7 @@ func gemmU8VNNIx48(out *byte, ldo int, in *byte, ldi int, rows int, k int, w *by
 //
 // The weights are packed in ⌈k/4⌉ steps of 16 columns × 4 bytes per vector,
 // zero past k: int8 for uint8 inputs, uint8 for int8 inputs. bias is lane 0
-// of the requantization blocks rq, one per 16 columns. requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// of the requantization blocks rq, one per 16 columns. requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // rows ≥ 0, k ≥ 1; ldo and ldi count bytes.
 //
 //go:noescape
@@ -113,7 +113,7 @@ func gemmU8VNNIx64(out *byte, ldo int, in *byte, ldi int, rows int, k int, w *by
 //
 // The weights are packed in ⌈k/4⌉ steps of 16 columns × 4 bytes per vector,
 // zero past k: int8 for uint8 inputs, uint8 for int8 inputs. bias is lane 0
-// of the requantization blocks rq, one per 16 columns. requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// of the requantization blocks rq, one per 16 columns. requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // rows ≥ 0, k ≥ 1; ldo and ldi count bytes.
 //
 //go:noescape
@@ -136,7 +136,7 @@ func gemmI8VNNIx16(out *byte, ldo int, in *byte, ldi int, rows int, k int, w *by
 //
 // The weights are packed in ⌈k/4⌉ steps of 16 columns × 4 bytes per vector,
 // zero past k: int8 for uint8 inputs, uint8 for int8 inputs. bias is lane 0
-// of the requantization blocks rq, one per 16 columns. requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// of the requantization blocks rq, one per 16 columns. requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // rows ≥ 0, k ≥ 1; ldo and ldi count bytes.
 //
 //go:noescape
@@ -159,7 +159,7 @@ func gemmI8VNNIx32(out *byte, ldo int, in *byte, ldi int, rows int, k int, w *by
 //
 // The weights are packed in ⌈k/4⌉ steps of 16 columns × 4 bytes per vector,
 // zero past k: int8 for uint8 inputs, uint8 for int8 inputs. bias is lane 0
-// of the requantization blocks rq, one per 16 columns. requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// of the requantization blocks rq, one per 16 columns. requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // rows ≥ 0, k ≥ 1; ldo and ldi count bytes.
 //
 //go:noescape
@@ -182,7 +182,7 @@ func gemmI8VNNIx48(out *byte, ldo int, in *byte, ldi int, rows int, k int, w *by
 //
 // The weights are packed in ⌈k/4⌉ steps of 16 columns × 4 bytes per vector,
 // zero past k: int8 for uint8 inputs, uint8 for int8 inputs. bias is lane 0
-// of the requantization blocks rq, one per 16 columns. requant is qref.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
+// of the requantization blocks rq, one per 16 columns. requant is qmath.Requant.Apply: with mode 0 (XNNPACK) clamp(roundHalfEven(float32(acc)·scale), lo, hi) + zp, with mode 1 (Reference) clamp(MultiplyByQuantizedMultiplier(acc, m0, shl−shr) + zp, imin, imax), the parameters of channel ch read from its 448-byte requantization block.
 // rows ≥ 0, k ≥ 1; ldo and ldi count bytes.
 //
 //go:noescape

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unsafe"
 
-	"github.com/mobilenet-go/mobilenet/kernels/qref"
+	"github.com/mobilenet-go/mobilenet/kernels/qmath"
 )
 
 // guard is how many poisoned bytes surround every output slice.
@@ -15,7 +15,7 @@ const guard = 67
 // poison is the value of the guard bytes and of outputs not yet written.
 const poison = 0xA5
 
-var roundings = []qref.Rounding{qref.XNNPACK, qref.Reference}
+var roundings = []qmath.Rounding{qmath.XNNPACK, qmath.Reference}
 
 // availableLevels returns every level this CPU and build can run.
 func availableLevels() []Level {
@@ -103,7 +103,7 @@ func randInt8Weights(rng *rand.Rand, n int) []int8 {
 // perChannel, a random output zero point and activation range and the
 // product formula TFLite uses for the type; one case in eight gets biases
 // anywhere in int32 and one in sixteen large multipliers (left shifts).
-func calibrate(rng *rand.Rand, acc [][]int32, perChannel, signed bool, r qref.Rounding) (*qref.Requant, []int32) {
+func calibrate(rng *rand.Rand, acc [][]int32, perChannel, signed bool, r qmath.Rounding) (*qmath.Requant, []int32) {
 	n := len(acc)
 	bias := make([]int32, n)
 	spread := make([]float64, n)
@@ -151,11 +151,11 @@ func calibrate(rng *rand.Rand, acc [][]int32, perChannel, signed bool, r qref.Ro
 		a, b := lo+rng.Int32N(hi-lo+1), lo+rng.Int32N(hi-lo+1)
 		lo, hi = min(a, b), max(a, b)
 	}
-	p := qref.ProductFloat32
+	p := qmath.ProductFloat32
 	if signed || perChannel {
-		p = qref.ProductFloat64
+		p = qmath.ProductFloat64
 	}
-	return qref.NewRequantProduct(sx, sw, 1, zp, lo, hi, r, p), bias
+	return qmath.NewRequantProduct(sx, sw, 1, zp, lo, hi, r, p), bias
 }
 
 // int8s views bytes as int8s.
@@ -170,7 +170,7 @@ func int8s(b []byte) []int8 {
 // activation range, to keep the random cases from testing only the clamps.
 type inside struct{ in, all int }
 
-func (s *inside) add(want []byte, rq *qref.Requant) {
+func (s *inside) add(want []byte, rq *qmath.Requant) {
 	_, lo, hi := rq.Range()
 	signed := lo < 0
 	for _, v := range want {

@@ -4,7 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/mobilenet-go/mobilenet/kernels/qref"
+	"github.com/mobilenet-go/mobilenet/kernels/qmath"
 )
 
 // TestSetLevel checks that SetLevel accepts every supported level, refuses
@@ -45,10 +45,10 @@ func TestSetLevel(t *testing.T) {
 // level.
 func TestNoAllocs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
-	rq := qref.NewRequant(0.02, []float32{0.01}, 0.05, 3, 0, 255, qref.Reference)
-	g := PackGEMMU8(randCodes(rng, 40*30), 7, nil, 40, 30, 2, rq, qref.Reference)
-	d := PackDW3x3U8(randCodes(rng, 9*40), 7, nil, 40, 2, rq, qref.Reference)
-	c := PackConvU8(randCodes(rng, 40*27), 7, nil, 40, 3, 3, 3, 2, rq, qref.Reference)
+	rq := qmath.NewRequant(0.02, []float32{0.01}, 0.05, 3, 0, 255, qmath.Reference)
+	g := PackGEMMU8(randCodes(rng, 40*30), 7, nil, 40, 30, 2, rq, qmath.Reference)
+	d := PackDW3x3U8(randCodes(rng, 9*40), 7, nil, 40, 2, rq, qmath.Reference)
+	c := PackConvU8(randCodes(rng, 40*27), 7, nil, 40, 3, 3, 3, 2, rq, qmath.Reference)
 	in, out := randCodes(rng, 20*20*40), make([]byte, 20*20*40)
 	forEachLevel(t, func(t *testing.T) {
 		for name, f := range map[string]func(){

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/mobilenet-go/mobilenet/kernels/qref"
+	"github.com/mobilenet-go/mobilenet/kernels/qmath"
 )
 
 // rqInts is the size, in int32s, of one requantization block: the
@@ -32,12 +32,12 @@ type rqScalars struct {
 }
 
 // newScalars returns the constants of rq in rounding r.
-func newScalars(rq *qref.Requant, r qref.Rounding) rqScalars {
+func newScalars(rq *qmath.Requant, r qmath.Rounding) rqScalars {
 	zp, lo, hi := rq.Range()
 	s := rqScalars{lo: float32(lo - zp), hi: float32(hi - zp), zp: zp, imin: lo, imax: hi}
 	switch r {
-	case qref.XNNPACK:
-	case qref.Reference:
+	case qmath.XNNPACK:
+	case qmath.Reference:
 		s.mode = 1
 	default:
 		panic(fmt.Sprintf("q8: unknown rounding %v", r))
@@ -49,7 +49,7 @@ func newScalars(rq *qref.Requant, r qref.Rounding) rqScalars {
 // (⌈n/16⌉ blocks of rqInts at a stride of stride int32s, from offset off):
 // bias[c] in the bias lane and channel c's XNNPACK scale and Reference
 // multiplier. Lanes past n stay zero.
-func packRequant(dst []int32, off, stride int, rq *qref.Requant, bias []int32, n int) {
+func packRequant(dst []int32, off, stride int, rq *qmath.Requant, bias []int32, n int) {
 	if rq.Channels() != 1 && rq.Channels() != n {
 		panic(fmt.Sprintf("q8: requantization has %d channels for %d outputs", rq.Channels(), n))
 	}

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/mobilenet-go/mobilenet/kernels/qref"
+	"github.com/mobilenet-go/mobilenet/kernels/qmath"
 )
 
 // TestRequantSweep drives 256 consecutive accumulators through every
@@ -52,7 +52,7 @@ func TestRequantSweep(t *testing.T) {
 					if signed {
 						lo, hi = -128, 127
 					}
-					rq := qref.NewRequantProduct(1, sw, 1, zp, lo, hi, r, qref.ProductFloat64)
+					rq := qmath.NewRequantProduct(1, sw, 1, zp, lo, hi, r, qmath.ProductFloat64)
 					in := make([]byte, 256)
 					w := make([]byte, n)
 					var g *GEMM
@@ -111,7 +111,7 @@ func TestRequantBoundaries(t *testing.T) {
 				shr := 22 + c%9
 				sw[c] = float32(math.Ldexp(1.6+0.4*rng.Float64(), -shr-1))
 			}
-			rq := qref.NewRequantProduct(1, sw, 1, 0, 0, 255, r, qref.ProductFloat64)
+			rq := qmath.NewRequantProduct(1, sw, 1, 0, 0, 255, r, qmath.ProductFloat64)
 			bias := make([]int32, n)
 			for c := range bias {
 				m0, shift := rq.Multiplier(c)
@@ -124,7 +124,7 @@ func TestRequantBoundaries(t *testing.T) {
 				found := false
 				for d := int64(-4); d <= 4 && !found; d++ {
 					if a := a0 + d; a > math.MinInt32+x0 && a < math.MaxInt32-255 &&
-						int64(qref.SaturatingRoundingDoublingHighMul(int32(a), m0)) == h {
+						int64(qmath.SaturatingRoundingDoublingHighMul(int32(a), m0)) == h {
 						bias[c], found = int32(a-x0), true
 					}
 				}

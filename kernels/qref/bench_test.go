@@ -3,6 +3,8 @@ package qref
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/mobilenet-go/mobilenet/kernels/qmath"
 )
 
 // reportMACs reports multiply-accumulates per second, the reference speed later kernels are
@@ -20,7 +22,7 @@ func BenchmarkConv2D(b *testing.B) {
 	bias := make([]int32, 128)
 	out := make([]uint8, 28*28*128)
 	p := ConvParams{InZP: 128, FilterZP: 110}
-	q := NewRequant(0.02, []float32{0.004}, 0.1, 0, 0, 255, XNNPACK)
+	q := qmath.NewRequant(0.02, []float32{0.004}, 0.1, 0, 0, 255, qmath.XNNPACK)
 	for b.Loop() {
 		Conv2D(in, is, filter, fs, bias, p, q, out, os)
 	}
@@ -39,7 +41,7 @@ func BenchmarkDepthwiseConv2D(b *testing.B) {
 			bias := make([]int32, 128)
 			out := make([]uint8, oh*oh*128)
 			p := ConvParams{StrideH: s, StrideW: s, PadTop: 2 - s, PadLeft: 2 - s, InZP: 128, FilterZP: 110}
-			q := NewRequant(0.02, []float32{0.004}, 0.1, 0, 0, 255, XNNPACK)
+			q := qmath.NewRequant(0.02, []float32{0.004}, 0.1, 0, 0, 255, qmath.XNNPACK)
 			for b.Loop() {
 				DepthwiseConv2D(in, is, filter, fs, 1, bias, p, q, out, os)
 			}

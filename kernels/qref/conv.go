@@ -1,5 +1,7 @@
 package qref
 
+import "github.com/mobilenet-go/mobilenet/kernels/qmath"
+
 // ConvParams describe the geometry and the zero points of a quantized convolution.
 type ConvParams struct {
 	StrideH, StrideW     int // 0 means 1
@@ -26,7 +28,7 @@ type ConvParams struct {
 // are not refused: like TFLite's int32 accumulators, acc then wraps modulo 2³², and since every
 // implementation (TFLite, XNNPACK, this one) adds the same terms in wrap-around int32 arithmetic they
 // still agree. MobileNet's largest sum has 1024 terms.
-func Conv2D[T uint8 | int8](in []T, inShape [4]int, filter []T, fShape [4]int, bias []int32, p ConvParams, q *Requant, out []T, outShape [4]int) {
+func Conv2D[T uint8 | int8](in []T, inShape [4]int, filter []T, fShape [4]int, bias []int32, p ConvParams, q *qmath.Requant, out []T, outShape [4]int) {
 	const op = "Conv2D"
 	n, h, w, c := inShape[0], inShape[1], inShape[2], inShape[3]
 	o, kh, kw := fShape[0], fShape[1], fShape[2]
@@ -90,7 +92,7 @@ func Conv2D[T uint8 | int8](in []T, inShape [4]int, filter []T, fShape [4]int, b
 // with y, x and the skipping of out-of-range taps as in Conv2D. filter has TFLite's layout fShape
 // [1,kh,kw,c·m]; per-channel scales (and bias) are indexed by the output channel oc = ic·m + j. The
 // sum has kh·kw terms, far below the 2¹⁵ that int32 is guaranteed to hold (see Conv2D).
-func DepthwiseConv2D[T uint8 | int8](in []T, inShape [4]int, filter []T, fShape [4]int, depthMultiplier int, bias []int32, p ConvParams, q *Requant, out []T, outShape [4]int) {
+func DepthwiseConv2D[T uint8 | int8](in []T, inShape [4]int, filter []T, fShape [4]int, depthMultiplier int, bias []int32, p ConvParams, q *qmath.Requant, out []T, outShape [4]int) {
 	const op = "DepthwiseConv2D"
 	n, h, w, c := inShape[0], inShape[1], inShape[2], inShape[3]
 	kh, kw, m := fShape[1], fShape[2], depthMultiplier

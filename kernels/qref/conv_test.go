@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/mobilenet-go/mobilenet/kernels/qmath"
 )
 
 // TestConv2DTiny: a 2×2×1 input against a 2×2×1 filter, VALID, one output.
@@ -21,16 +23,16 @@ func TestConv2DTiny(t *testing.T) {
 	p := ConvParams{InZP: 128, FilterZP: 1}
 	for _, tc := range []struct {
 		bias     int32
-		r        Rounding
+		r        qmath.Rounding
 		want     uint8
 		scenario string
 	}{
-		{100, XNNPACK, 51, "exact"},
-		{100, Reference, 51, "exact"},
-		{101, XNNPACK, 51, "tie to even"},
-		{101, Reference, 52, "tie up"},
+		{100, qmath.XNNPACK, 51, "exact"},
+		{100, qmath.Reference, 51, "exact"},
+		{101, qmath.XNNPACK, 51, "tie to even"},
+		{101, qmath.Reference, 52, "tie up"},
 	} {
-		q := NewRequant(0.5, []float32{0.25}, 0.25, 5, 0, 255, tc.r)
+		q := qmath.NewRequant(0.5, []float32{0.25}, 0.25, 5, 0, 255, tc.r)
 		out := []uint8{0}
 		Conv2D(in, [4]int{1, 2, 2, 1}, filter, [4]int{1, 2, 2, 1}, []int32{tc.bias}, p, q, out, [4]int{1, 1, 1, 1})
 		if out[0] != tc.want {
@@ -67,9 +69,9 @@ func TestConv2DStride2Pad(t *testing.T) {
 		{"relu6", -40, []uint8{10, 10, 19, 19}},
 	}
 	for _, tc := range tests {
-		lo, hi := ActivationRange(tc.act, sy, zp, false)
-		for _, r := range []Rounding{XNNPACK, Reference} {
-			q := NewRequant(0.5, []float32{0.25}, sy, zp, lo, hi, r)
+		lo, hi := qmath.ActivationRange(tc.act, sy, zp, false)
+		for _, r := range []qmath.Rounding{qmath.XNNPACK, qmath.Reference} {
+			q := qmath.NewRequant(0.5, []float32{0.25}, sy, zp, lo, hi, r)
 			out := make([]uint8, 4)
 			Conv2D(in, [4]int{1, 3, 3, 1}, filter, [4]int{1, 3, 3, 1}, []int32{tc.bias}, p, q, out, [4]int{1, 2, 2, 1})
 			if !slices.Equal(out, tc.want) {
@@ -97,13 +99,13 @@ func TestDepthwiseMultiplier2(t *testing.T) {
 	scales := []float32{1, 0.25, 1, 0.125}
 	p := ConvParams{InZP: -1}
 	for _, tc := range []struct {
-		r    Rounding
+		r    qmath.Rounding
 		want []int8
 	}{
-		{XNNPACK, []int8{-1, 5, 12, 4}},
-		{Reference, []int8{0, 5, 12, 4}},
+		{qmath.XNNPACK, []int8{-1, 5, 12, 4}},
+		{qmath.Reference, []int8{0, 5, 12, 4}},
 	} {
-		q := NewRequant(0.5, scales, 1, 3, -128, 127, tc.r)
+		q := qmath.NewRequant(0.5, scales, 1, 3, -128, 127, tc.r)
 		out := make([]int8, 4)
 		DepthwiseConv2D(in, [4]int{1, 2, 2, 2}, filter, [4]int{1, 2, 2, 4}, 2, bias, p, q, out, [4]int{1, 1, 1, 4})
 		if !slices.Equal(out, tc.want) {
@@ -119,8 +121,8 @@ func TestDepthwiseMultiplier2(t *testing.T) {
 func TestConv2DPerChannel(t *testing.T) {
 	in := []int8{10, -20}
 	filter := []int8{3, 1, -2, 4}
-	for _, r := range []Rounding{XNNPACK, Reference} {
-		q := NewRequant(0.5, []float32{0.5, 0.125}, 0.25, -5, -128, 127, r)
+	for _, r := range []qmath.Rounding{qmath.XNNPACK, qmath.Reference} {
+		q := qmath.NewRequant(0.5, []float32{0.5, 0.125}, 0.25, -5, -128, 127, r)
 		out := make([]int8, 2)
 		Conv2D(in, [4]int{1, 1, 1, 2}, filter, [4]int{2, 1, 1, 2}, nil, ConvParams{}, q, out, [4]int{1, 1, 1, 2})
 		if want := []int8{5, -30}; !slices.Equal(out, want) {
@@ -137,8 +139,8 @@ func TestConv2DPerChannel(t *testing.T) {
 func TestFullyConnected(t *testing.T) {
 	in := []uint8{101, 102, 103, 99, 100, 104}
 	w := []uint8{51, 49, 52, 50, 53, 48}
-	for _, r := range []Rounding{XNNPACK, Reference} {
-		q := NewRequant(1, []float32{1}, 1, 128, 0, 255, r)
+	for _, r := range []qmath.Rounding{qmath.XNNPACK, qmath.Reference} {
+		q := qmath.NewRequant(1, []float32{1}, 1, 128, 0, 255, r)
 		out := make([]uint8, 4)
 		FullyConnected(in, 2, 3, w, 2, []int32{10, 20}, 100, 50, q, out)
 		if want := []uint8{143, 148, 145, 140}; !slices.Equal(out, want) {
@@ -283,9 +285,9 @@ func randomConvCheck[T uint8 | int8](t *testing.T, r *rand.Rand, perChannel bool
 	}
 	zp := lo + int32(r.IntN(256))
 	real := naiveConv(widen(in), is, widen(filter), fs, 1, bias, p, float64(sx), sw64, float64(sy), os)
-	for _, rd := range []Rounding{XNNPACK, Reference} {
+	for _, rd := range []qmath.Rounding{qmath.XNNPACK, qmath.Reference} {
 		out := make([]T, cc.n*oh*ow*cc.o)
-		Conv2D(in, is, filter, fs, bias, p, NewRequant(sx, sw, sy, zp, lo, hi, rd), out, os)
+		Conv2D(in, is, filter, fs, bias, p, qmath.NewRequant(sx, sw, sy, zp, lo, hi, rd), out, os)
 		crossCheck(t, "Conv2D "+rd.String(), out, real, zp)
 	}
 }
@@ -334,9 +336,9 @@ func randomDepthwiseCheck[T uint8 | int8](t *testing.T, r *rand.Rand, perChannel
 	}
 	zp := lo + int32(r.IntN(256))
 	real := naiveConv(widen(in), is, dense, [4]int{o, cc.kh, cc.kw, 1}, cc.c, bias, p, float64(sx), sw64, float64(sy), os)
-	for _, rd := range []Rounding{XNNPACK, Reference} {
+	for _, rd := range []qmath.Rounding{qmath.XNNPACK, qmath.Reference} {
 		out := make([]T, cc.n*oh*ow*o)
-		DepthwiseConv2D(in, is, filter, fs, cc.m, bias, p, NewRequant(sx, sw, sy, zp, lo, hi, rd), out, os)
+		DepthwiseConv2D(in, is, filter, fs, cc.m, bias, p, qmath.NewRequant(sx, sw, sy, zp, lo, hi, rd), out, os)
 		crossCheck(t, "DepthwiseConv2D "+rd.String(), out, real, zp)
 	}
 }
@@ -364,8 +366,8 @@ func TestRoundingsAgreeMostly(t *testing.T) {
 	filter := randCodes[uint8](r, 16*9*16)
 	p := ConvParams{PadTop: 1, PadLeft: 1, InZP: 128, FilterZP: 120}
 	outX, outR := make([]uint8, 8*8*16), make([]uint8, 8*8*16)
-	Conv2D(in, is, filter, fs, nil, p, NewRequant(0.02, []float32{0.003}, 0.9, 128, 0, 255, XNNPACK), outX, os)
-	Conv2D(in, is, filter, fs, nil, p, NewRequant(0.02, []float32{0.003}, 0.9, 128, 0, 255, Reference), outR, os)
+	Conv2D(in, is, filter, fs, nil, p, qmath.NewRequant(0.02, []float32{0.003}, 0.9, 128, 0, 255, qmath.XNNPACK), outX, os)
+	Conv2D(in, is, filter, fs, nil, p, qmath.NewRequant(0.02, []float32{0.003}, 0.9, 128, 0, 255, qmath.Reference), outR, os)
 	diff := 0
 	for i := range outX {
 		d := int(outX[i]) - int(outR[i])
@@ -387,6 +389,6 @@ func TestConv2DShapePanics(t *testing.T) {
 			t.Error("Conv2D with a short input did not panic")
 		}
 	}()
-	q := NewRequant(1, []float32{1}, 1, 0, 0, 255, XNNPACK)
+	q := qmath.NewRequant(1, []float32{1}, 1, 0, 0, 255, qmath.XNNPACK)
 	Conv2D(make([]uint8, 3), [4]int{1, 2, 2, 1}, make([]uint8, 1), [4]int{1, 1, 1, 1}, nil, ConvParams{}, q, make([]uint8, 4), [4]int{1, 2, 2, 1})
 }

@@ -1,5 +1,7 @@
 package qref
 
+import "github.com/mobilenet-go/mobilenet/kernels/qmath"
+
 // FullyConnected computes a quantized fully-connected layer (TFLite FULLY_CONNECTED,
 // reference/fully_connected.h and reference/integer_ops/fully_connected.h):
 //
@@ -8,7 +10,7 @@ package qref
 //
 // in is [batch][inDepth], weights [outDepth][inDepth], bias [outDepth] or nil, out [batch][outDepth],
 // all row-major. The int32 accumulator holds up to 2¹⁵ terms without overflow (see Conv2D).
-func FullyConnected[T uint8 | int8](in []T, batch, inDepth int, weights []T, outDepth int, bias []int32, inZP, wZP int32, q *Requant, out []T) {
+func FullyConnected[T uint8 | int8](in []T, batch, inDepth int, weights []T, outDepth int, bias []int32, inZP, wZP int32, q *qmath.Requant, out []T) {
 	const op = "FullyConnected"
 	need(op, "input", len(in), batch, inDepth)
 	need(op, "weights", len(weights), outDepth, inDepth)

@@ -43,3 +43,6 @@ func typeRange[T uint8 | int8]() (lo, hi int32) {
 	}
 	return 0, 255
 }
+
+// clamp32 returns v clamped to [lo, hi].
+func clamp32(v, lo, hi int32) int32 { return min(max(v, lo), hi) }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mobilenet-go/mobilenet/internal/approx"
+	"github.com/mobilenet-go/mobilenet/kernels/qmath"
 )
 
 // The vectors in testdata/tflm_vectors.json are figures carried over from TensorFlow Lite Micro's
@@ -191,7 +192,7 @@ func runTFLM[T uint8 | int8](c *tflmCase) (got, want []int32, err error) {
 		}
 	}
 	out := make([]T, shapeSize(c.Output.Shape))
-	actLo, actHi := ActivationRange(c.Activation, outScale, outZP, signed)
+	actLo, actHi := qmath.ActivationRange(c.Activation, outScale, outZP, signed)
 
 	switch c.Op {
 	case "conv", "depthwise", "fully_connected":
@@ -205,13 +206,13 @@ func runTFLM[T uint8 | int8](c *tflmCase) (got, want []int32, err error) {
 		}
 		if c.Op == "fully_connected" {
 			// Per-tensor FULLY_CONNECTED forms its multiplier with GetQuantizedConvolutionMultipler.
-			q := NewRequant(inScale, fScales, outScale, outZP, actLo, actHi, Reference)
+			q := qmath.NewRequant(inScale, fScales, outScale, outZP, actLo, actHi, qmath.Reference)
 			outDepth, depth := c.Filter.Shape[0], c.Filter.Shape[1]
 			FullyConnected(in, len(in)/depth, depth, filter, outDepth, bias, c.Input.ZeroPoint, c.Filter.ZeroPoint, q, out)
 			break
 		}
 		// int8 CONV_2D and DEPTHWISE_CONV_2D form it per channel in float64, per-tensor scales included.
-		q := NewRequantProduct(inScale, fScales, outScale, outZP, actLo, actHi, Reference, ProductFloat64)
+		q := qmath.NewRequantProduct(inScale, fScales, outScale, outZP, actLo, actHi, qmath.Reference, qmath.ProductFloat64)
 		inShape, fShape, outShape := shape4(c.Input.Shape), shape4(c.Filter.Shape), shape4(c.Output.Shape)
 		p := ConvParams{StrideH: at(c.Stride, 0), StrideW: at(c.Stride, 1), DilationH: at(c.Dilation, 0), DilationW: at(c.Dilation, 1),
 			InZP: c.Input.ZeroPoint, FilterZP: c.Filter.ZeroPoint}

@@ -1,6 +1,7 @@
 package mobilenetv1
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/mobilenet-go/mobilenet/formats/tflite"
@@ -8,28 +9,29 @@ import (
 	"github.com/mobilenet-go/mobilenet/internal/approx"
 	"github.com/mobilenet-go/mobilenet/internal/golden"
 	"github.com/mobilenet-go/mobilenet/internal/lcg"
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 	"github.com/mobilenet-go/mobilenet/tensor"
 )
 
-// TestBuilderEqualsOfficialGraph gives the builder at α 0.25, 224, 1001 classes the weights of the
-// official float model and compares its output with the TFLite interpreter's on the golden inputs
+// TestBuilderEqualsOfficialGraph gives the builder the weights of the official float model (FromOfficial:
+// α 0.25, 224, 1001 classes, read from the model) and compares its output with the TFLite interpreter's on the golden inputs
 // (testdata/golden, made by scripts/goldens.sh). Both forms of the built network are checked: the
 // training form, with batch norm set to add the folded bias, and the folded inference form.
 func TestBuilderEqualsOfficialGraph(t *testing.T) {
-	m, err := tflite.ReadFile("../../../shared/models/mobilenet_v1_0.25_224_1_default_1.tflite")
+	m, err := tflite.ReadFile(shared.Path(t, "models/mobilenet_v1_0.25_224_1_default_1.tflite"))
 	if err != nil {
-		t.Skipf("shared model not available: %v", err)
+		t.Fatal(err)
 	}
 	src, err := m.Graph()
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := Build(Config{Alpha: 0.25, Resolution: 224, Classes: 1001})
+	g, c, err := FromOfficial(src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := CopyWeights(g, src); err != nil {
-		t.Fatal(err)
+	if c != (Config{Alpha: 0.25, Resolution: 224, Channels: 3, Classes: 1001}) {
+		t.Fatalf("architecture read from the model: %+v", c)
 	}
 	gf, err := golden.Load("../../testdata/golden/mobilenet_v1_0.25_224_1_default_1.json")
 	if err != nil {
@@ -62,5 +64,33 @@ func TestBuilderEqualsOfficialGraph(t *testing.T) {
 	other, _ := Build(Config{Alpha: 0.5, Resolution: 224, Classes: 1001})
 	if err := CopyWeights(other, src); err == nil {
 		t.Error("α 0.5 accepted the weights of α 0.25")
+	}
+}
+
+// TestFromOfficialArchitecture: FromOfficial reads α, resolution, channels and classes back from a built
+// network in inference form, and refuses an 8-bit model in one line.
+func TestFromOfficialArchitecture(t *testing.T) {
+	for _, want := range []Config{
+		{Alpha: 0.5, Resolution: 32, Channels: 1, Classes: 10},
+		{Alpha: 0.75, Resolution: 64, Channels: 3, Classes: 7},
+	} {
+		built, err := Build(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, got, err := FromOfficial(graph.Fold(built)); err != nil || got != want {
+			t.Errorf("FromOfficial of %+v: %+v, %v", want, got, err)
+		}
+	}
+	m, err := tflite.ReadFile("../../internal/assets/mobilenet_v1_0.75_192_quant.tflite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := m.Graph()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := FromOfficial(q); err == nil || !strings.Contains(err.Error(), "want a float32") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("an 8-bit model: %v", err)
 	}
 }

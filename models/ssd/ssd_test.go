@@ -7,6 +7,7 @@ import (
 	"github.com/mobilenet-go/mobilenet/formats/tflite"
 	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/internal/approx"
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 	"github.com/mobilenet-go/mobilenet/tensor"
 )
 
@@ -30,9 +31,9 @@ func TestTable13(t *testing.T) {
 // official COCO SSD MobileNet V1 (whose file name says 1.0 but whose layers are α 0.75: Conv2d_0 has 24
 // filters, the extra layers 192/384, 96/192, 96/192, 48/96), and its anchors the official anchors' count.
 func TestSameArchitectureAsOfficialModel(t *testing.T) {
-	m, err := tflite.ReadFile("../../../shared/models/coco_ssd_mobilenet_v1_1.0_quant_2018_06_29_no_metadata.tflite")
+	m, err := tflite.ReadFile(shared.Path(t, "models/coco_ssd_mobilenet_v1_1.0_quant_2018_06_29_no_metadata.tflite"))
 	if err != nil {
-		t.Skipf("shared model: %v", err)
+		t.Fatal(err)
 	}
 	official, err := m.Graph()
 	if err != nil {

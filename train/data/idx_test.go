@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 )
 
 // idxBytes builds an IDX file of unsigned bytes with the given dimensions and data.
@@ -107,10 +108,7 @@ func TestFromIDXErrors(t *testing.T) {
 // TestFashionMNISTHeaders reads the real Fashion-MNIST test files: 10,000 28×28 images, labels 0..9,
 // 1,000 of each class.
 func TestFashionMNISTHeaders(t *testing.T) {
-	dir := "../../../shared/datasets/fashion-mnist"
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("shared Fashion-MNIST not present")
-	}
+	dir := shared.Path(t, "datasets/fashion-mnist")
 	s, err := LoadIDX(filepath.Join(dir, "t10k-images-idx3-ubyte.gz"), filepath.Join(dir, "t10k-labels-idx1-ubyte.gz"), FashionMNIST)
 	if err != nil {
 		t.Fatal(err)

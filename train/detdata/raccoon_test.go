@@ -1,25 +1,17 @@
 package detdata
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
-)
 
-// raccoonDir is the shared raccoon data set (../shared/datasets/raccoon from the repository root).
-const raccoonDir = "../../../shared/datasets/raccoon"
+	"github.com/mobilenet-go/mobilenet/internal/shared"
+)
 
 // raccoon returns the path of the shared raccoon data set, skipping the test when it is absent
 // unless MOBILENET_REQUIRE_SHARED=1.
 func raccoon(t testing.TB) string {
 	t.Helper()
-	if _, err := os.Stat(raccoonDir); err != nil {
-		if os.Getenv("MOBILENET_REQUIRE_SHARED") == "1" {
-			t.Fatalf("../shared/datasets/raccoon not found: %v", err)
-		}
-		t.Skip("../shared/datasets/raccoon not found")
-	}
-	return raccoonDir
+	return shared.Path(t, "datasets/raccoon")
 }
 
 func mustLoad(t testing.TB, path string, opt Options) *Set {

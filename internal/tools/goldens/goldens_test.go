@@ -1,24 +1,18 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/mobilenet-go/mobilenet/internal/golden"
+	"github.com/mobilenet-go/mobilenet/internal/shared"
 )
-
-const headModel = "../../../../shared/models/" + headFile
 
 // TestReadGraph checks the head model's inputs against the oracle's own input descriptors, recorded in
 // the committed golden file.
 func TestReadGraph(t *testing.T) {
-	b, err := os.ReadFile(headModel)
-	if err != nil {
-		t.Skip("shared models not present:", err)
-	}
+	b := shared.ReadFile(t, "models/"+headFile)
 	g, err := readGraph(b)
 	if err != nil {
 		t.Fatal(err)
@@ -42,10 +36,7 @@ func TestReadGraph(t *testing.T) {
 }
 
 func TestWithOutputs(t *testing.T) {
-	b, err := os.ReadFile(headModel)
-	if err != nil {
-		t.Skip("shared models not present:", err)
-	}
+	b := shared.ReadFile(t, "models/"+headFile)
 	g, err := readGraph(b)
 	if err != nil {
 		t.Fatal(err)
@@ -125,10 +116,9 @@ func TestRequantize(t *testing.T) {
 }
 
 func TestPhotoInput(t *testing.T) {
-	p := filepath.Join("../../../../shared/images", photos[1])
-	b, err := photoInput(p, 300, 300)
+	b, err := photoInput(shared.Path(t, "images/"+photos[1]), 300, 300)
 	if err != nil {
-		t.Skip("shared images not present:", err)
+		t.Fatal(err)
 	}
 	f, err := golden.Load("../../../testdata/golden/coco_ssd_mobilenet_v1_1.0_quant_2018_06_29_no_metadata.json")
 	if err != nil {
@@ -150,10 +140,7 @@ func TestPhotoInput(t *testing.T) {
 // quantized_dimension words of its 14 rank-1 tensors that store 3 (per-channel biases; 3 → 0), and a second
 // pass changes nothing.
 func TestWithRank1AxisZero(t *testing.T) {
-	b, err := os.ReadFile("../../../../shared/models/" + personFile)
-	if err != nil {
-		t.Skip("shared models not present:", err)
-	}
+	b := shared.ReadFile(t, "models/"+personFile)
 	out, n, err := withRank1AxisZero(b)
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package qref
+package qmath
 
 import (
 	"fmt"
@@ -17,7 +17,7 @@ import (
 // infinite m, which TFLite rejects too.
 func QuantizeMultiplier(m float64) (m0 int32, shift int) {
 	if m < 0 || math.IsNaN(m) || math.IsInf(m, 0) {
-		panic(fmt.Sprintf("qref: QuantizeMultiplier: multiplier %v is not a finite value ≥ 0", m))
+		panic(fmt.Sprintf("qmath: QuantizeMultiplier: multiplier %v is not a finite value ≥ 0", m))
 	}
 	if m == 0 {
 		return 0, 0
@@ -32,7 +32,7 @@ func QuantizeMultiplier(m float64) (m0 int32, shift int) {
 		return 0, 0
 	}
 	if fixed > math.MaxInt32 {
-		panic(fmt.Sprintf("qref: QuantizeMultiplier: multiplier %v does not fit", m))
+		panic(fmt.Sprintf("qmath: QuantizeMultiplier: multiplier %v does not fit", m))
 	}
 	return int32(fixed), e
 }
@@ -59,7 +59,7 @@ func SaturatingRoundingDoublingHighMul(a, b int32) int32 {
 // in [0, 31].
 func RoundingDivideByPOT(x int32, exp int) int32 {
 	if exp < 0 || exp > 31 {
-		panic(fmt.Sprintf("qref: RoundingDivideByPOT: exponent %d outside [0, 31]", exp))
+		panic(fmt.Sprintf("qmath: RoundingDivideByPOT: exponent %d outside [0, 31]", exp))
 	}
 	mask := int32((int64(1) << exp) - 1)
 	remainder := x & mask
@@ -83,7 +83,7 @@ func RoundingDivideByPOT(x int32, exp int) int32 {
 // practice. shift must be in [−31, 31].
 func MultiplyByQuantizedMultiplier(x, m0 int32, shift int) int32 {
 	if shift < -31 || shift > 31 {
-		panic(fmt.Sprintf("qref: MultiplyByQuantizedMultiplier: shift %d outside [−31, 31]", shift))
+		panic(fmt.Sprintf("qmath: MultiplyByQuantizedMultiplier: shift %d outside [−31, 31]", shift))
 	}
 	left, right := 0, 0
 	if shift > 0 {

@@ -1,4 +1,4 @@
-package qref
+package qmath
 
 import (
 	"fmt"
@@ -113,13 +113,13 @@ func multipliers(inScale, filterScale, outScale float32, p Product) (float32, fl
 // actMin > actMax.
 func NewRequantProduct(inScale float32, filterScales []float32, outScale float32, outZP, actMin, actMax int32, r Rounding, p Product) *Requant {
 	if err := CheckRequant(inScale, filterScales, outScale, p); err != nil {
-		panic("qref: NewRequant: " + err.Error())
+		panic("qmath: NewRequant: " + err.Error())
 	}
 	if actMin > actMax {
-		panic(fmt.Sprintf("qref: NewRequant: activation range [%d, %d] is empty", actMin, actMax))
+		panic(fmt.Sprintf("qmath: NewRequant: activation range [%d, %d] is empty", actMin, actMax))
 	}
 	if r != XNNPACK && r != Reference {
-		panic(fmt.Sprintf("qref: NewRequant: unknown rounding %d", int(r)))
+		panic(fmt.Sprintf("qmath: NewRequant: unknown rounding %d", int(r)))
 	}
 	q := &Requant{
 		rounding: r,
@@ -168,7 +168,7 @@ func (q *Requant) index(c int) int {
 func (q *Requant) Apply(acc int32, channel int) int32 {
 	c := q.index(channel)
 	if q.rounding == Reference {
-		return clamp32(MultiplyByQuantizedMultiplier(acc, q.m0[c], q.shift[c])+q.zp, q.actMin, q.actMax)
+		return min(max(MultiplyByQuantizedMultiplier(acc, q.m0[c], q.shift[c])+q.zp, q.actMin), q.actMax)
 	}
 	s := float32(float32(acc) * q.scale[c])
 	// Clamping in the float domain first keeps the conversion in int32 range; it does not change the
@@ -177,8 +177,6 @@ func (q *Requant) Apply(acc int32, channel int) int32 {
 	s = min(max(s, lo), hi)
 	return int32(math.RoundToEven(float64(s))) + q.zp
 }
-
-func clamp32(v, lo, hi int32) int32 { return min(max(v, lo), hi) }
 
 // ActivationRange gives TFLite's CalculateActivationRangeQuantized for activation act ("none" or "",
 // "relu", "relu6", "relu_n1_to_1") on an output of scale and zero point zp, for uint8 (signed = false,
@@ -212,5 +210,5 @@ func ActivationRange(act string, scale float32, zp int32, signed bool) (lo, hi i
 	case "relu_n1_to_1":
 		return max(lo, quantize(-1)), min(hi, quantize(1))
 	}
-	panic(fmt.Sprintf("qref: ActivationRange: unknown activation %q", act))
+	panic(fmt.Sprintf("qmath: ActivationRange: unknown activation %q", act))
 }

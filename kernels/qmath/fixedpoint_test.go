@@ -1,4 +1,4 @@
-package qref
+package qmath
 
 import (
 	"math"
