@@ -71,6 +71,28 @@ func softmaxXent[T Float](logits []T, depth int, labels []int, smoothing T, weig
 	return total
 }
 
+// elementwise is the loop of the elementwise losses: it returns Σ w·l(x, t) over the elements and, when
+// dx is non-nil, overwrites dx = scale·w·∂l/∂x; f gives l and ∂l/∂x of one element. An element of weight 0
+// is skipped (so a NaN there does not reach the sum) and gets gradient 0.
+func elementwise[T Float](x, target, weight []T, scale T, dx []T, f func(x, t float64) (l, g float64)) float64 {
+	var total float64
+	for i := range x {
+		w := weightAt(weight, i)
+		if w == 0 {
+			if dx != nil {
+				dx[i] = 0
+			}
+			continue
+		}
+		l, g := f(float64(x[i]), float64(target[i]))
+		total += w * l
+		if dx != nil {
+			dx[i] = T(w * float64(scale) * g)
+		}
+	}
+	return total
+}
+
 // SigmoidCrossEntropy computes the weighted binary cross-entropy between σ(z) and targets t in [0, 1],
 // elementwise, in the form that cannot overflow:
 //
@@ -79,22 +101,9 @@ func softmaxXent[T Float](logits []T, depth int, labels []int, smoothing T, weig
 // It returns Σ w·l and, when dz is non-nil, overwrites dz = scale·w·(σ(z) − t), by the package's loss
 // convention.
 func SigmoidCrossEntropy[T Float](z, target, weight []T, scale T, dz []T) float64 {
-	var total float64
-	for i := range z {
-		w := weightAt(weight, i)
-		if w == 0 {
-			if dz != nil {
-				dz[i] = 0
-			}
-			continue
-		}
-		x, t := float64(z[i]), float64(target[i])
-		total += w * (math.Max(x, 0) - x*t + math.Log1p(math.Exp(-math.Abs(x))))
-		if dz != nil {
-			dz[i] = T(w * float64(scale) * (sigmoid(x) - t))
-		}
-	}
-	return total
+	return elementwise(z, target, weight, scale, dz, func(x, t float64) (float64, float64) {
+		return math.Max(x, 0) - x*t + math.Log1p(math.Exp(-math.Abs(x))), sigmoid(x) - t
+	})
 }
 
 // SmoothL1 computes the weighted Huber loss with threshold δ (TensorFlow's Huber loss; with δ = 1 it is
@@ -106,45 +115,21 @@ func SigmoidCrossEntropy[T Float](z, target, weight []T, scale T, dz []T) float6
 // convention.
 func SmoothL1[T Float](x, target, weight []T, delta T, scale T, dx []T) float64 {
 	dl := float64(delta)
-	var total float64
-	for i := range x {
-		w := weightAt(weight, i)
-		if w == 0 {
-			if dx != nil {
-				dx[i] = 0
-			}
-			continue
-		}
-		d := float64(x[i]) - float64(target[i])
+	return elementwise(x, target, weight, scale, dx, func(x, t float64) (float64, float64) {
+		d := x - t
+		g := math.Max(-dl, math.Min(dl, d))
 		if a := math.Abs(d); a <= dl {
-			total += w * 0.5 * d * d
-		} else {
-			total += w * dl * (a - 0.5*dl) // a NaN d lands here and makes the sum NaN
+			return 0.5 * d * d, g
 		}
-		if dx != nil {
-			dx[i] = T(w * float64(scale) * math.Max(-dl, math.Min(dl, d)))
-		}
-	}
-	return total
+		return dl * (math.Abs(d) - 0.5*dl), g // a NaN d lands here and makes the sum NaN
+	})
 }
 
 // L2 computes the weighted squared-error loss elementwise, l = ½(x − t)² with ∂l/∂x = x − t. It returns
 // Σ w·l and, when dx is non-nil, overwrites dx = scale·w·(x − t), by the package's loss convention.
 func L2[T Float](x, target, weight []T, scale T, dx []T) float64 {
-	var total float64
-	for i := range x {
-		w := weightAt(weight, i)
-		if w == 0 {
-			if dx != nil {
-				dx[i] = 0
-			}
-			continue
-		}
-		d := float64(x[i]) - float64(target[i])
-		total += w * 0.5 * d * d
-		if dx != nil {
-			dx[i] = T(w * float64(scale) * d)
-		}
-	}
-	return total
+	return elementwise(x, target, weight, scale, dx, func(x, t float64) (float64, float64) {
+		d := x - t
+		return 0.5 * d * d, d
+	})
 }
