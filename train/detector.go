@@ -94,7 +94,12 @@ func (d *detector) step(x []float32, boxes [][]detdata.NormBox) (float64, int, e
 	if len(boxes) != batch {
 		return 0, 0, fmt.Errorf("train: a batch of %d images, the program takes %d", len(boxes), batch)
 	}
-	copy(d.x.F32, x)
+	// The program copies its input into its own buffer: the batch's pixels are given as they are.
+	if n := d.x.Shape.Size(); len(x) < n {
+		return 0, 0, fmt.Errorf("train: %d pixel values for a batch of %d", len(x), n)
+	} else {
+		d.x.F32 = x[:n:n]
+	}
 	if err := d.prog.Forward(d.x); err != nil {
 		return 0, 0, err
 	}

@@ -16,7 +16,7 @@ type classifier struct {
 	input   int // value ids
 	logits  int
 	classes int
-	x       *tensor.Tensor // the batch's pixels, given to the program
+	x       *tensor.Tensor // the batch's pixels as the program's input (a view of the loader's batch)
 }
 
 // netOptions choose how a classifier is compiled.
@@ -76,7 +76,12 @@ func (c *classifier) step(x []float32, labels []int) (float64, int, error) {
 	if len(labels) != c.prog.Batch() {
 		return 0, 0, fmt.Errorf("train: a batch of %d images, the program takes %d", len(labels), c.prog.Batch())
 	}
-	copy(c.x.F32, x)
+	// The program copies its input into its own buffer: the batch's pixels are given as they are.
+	if n := c.x.Shape.Size(); len(x) < n {
+		return 0, 0, fmt.Errorf("train: %d pixel values for a batch of %d", len(x), n)
+	} else {
+		c.x.F32 = x[:n:n]
+	}
 	if err := c.prog.Forward(c.x); err != nil {
 		return 0, 0, err
 	}
