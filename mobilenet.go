@@ -285,7 +285,7 @@ func (m *Model) ScoresAreProbabilities() bool {
 		switch n.Op.(type) {
 		case *graph.Softmax, *graph.Logistic:
 			return true
-		case *graph.Reshape:
+		case *graph.Reshape, *graph.Quantize, *graph.Dequantize:
 			id = n.Inputs[0]
 		default:
 			return false
@@ -461,7 +461,8 @@ func (m *Model) label(i int) string {
 	return strconv.Itoa(i)
 }
 
-// ReadLabels reads a label file: one class name per line, blank trailing lines ignored.
+// ReadLabels reads a label file: one class name per line, blank trailing lines ignored; lines of the form
+// "N name" where N counts from 0 (the iNaturalist bird labels) give the names alone.
 func ReadLabels(path string) ([]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -482,7 +483,7 @@ func parseLabels(b []byte) []string {
 	for i, l := range lines {
 		lines[i] = strings.TrimSpace(l)
 	}
-	return lines
+	return stripIndexes(lines)
 }
 
 // ImageNetLabels returns the built-in ImageNet labels for a model with the given number of classes:

@@ -53,23 +53,21 @@ func (m *Mul) Describe(in, out []*Value) Info {
 	return Info{Type: TypeOther, MultAdds: int64(out[0].Shape[1:].Size())}
 }
 
-// Refuses implements Refuser.
-func (a *Add) Refuses() map[Column]string {
-	return map[Column]string{ColQuantized: "8-bit ADD (rescaling both inputs to the output's scale) comes with the MobileNet V2 issue"}
-}
-
-// Refuses implements Refuser.
-func (m *Mul) Refuses() map[Column]string {
-	return map[Column]string{ColQuantized: "8-bit MUL comes with the MobileNet V2/V3 issue"}
-}
-
 // Compile implements Op.
 func (a *Add) Compile(in, out []*Value, opt *Options) (Kernel, error) {
+	if k, ok, err := quantized(in, func() (Kernel, error) { return compileQAdd[uint8](a, in, out, opt) },
+		func() (Kernel, error) { return compileQAdd[int8](a, in, out, opt) }); ok {
+		return k, err
+	}
 	return compileElementwise(a.Act, in, out, ref.Add[float32])
 }
 
 // Compile implements Op.
 func (m *Mul) Compile(in, out []*Value, opt *Options) (Kernel, error) {
+	if k, ok, err := quantized(in, func() (Kernel, error) { return compileQMul[uint8](m, in, out, opt) },
+		func() (Kernel, error) { return compileQMul[int8](m, in, out, opt) }); ok {
+		return k, err
+	}
 	return compileElementwise(m.Act, in, out, ref.Mul[float32])
 }
 

@@ -162,7 +162,10 @@ func fastConv(c *Conv2D, in, out []*Value, opt *Options) repacker {
 // fastDepthwise returns a fast kernel for a float depthwise convolution, or nil when none fits.
 func fastDepthwise(d *DepthwiseConv2D, in, out []*Value, opt *Options) repacker {
 	_, kh, kw, c := in[1].Shape.NHWC()
-	if opt.Reference || kh != 3 || kw != 3 || d.mult() != 1 || d.StrideH != d.StrideW || d.StrideH > 2 ||
+	if kh != 3 || kw != 3 {
+		return fastDepthwiseKxK(d, in, out, opt)
+	}
+	if opt.Reference || d.mult() != 1 || d.StrideH != d.StrideW || d.StrideH > 2 ||
 		max(d.DilationH, 1) != 1 || max(d.DilationW, 1) != 1 {
 		return nil
 	}

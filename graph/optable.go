@@ -34,7 +34,9 @@ func OpTypes() []Op {
 	return []Op{
 		&Conv2D{}, &DepthwiseConv2D{}, &BatchNorm{}, &Activation{}, &AvgPool2D{}, &GlobalAvgPool{},
 		&FullyConnected{}, &Reshape{}, &Softmax{}, &Concatenation{}, &Logistic{}, &DetectionPostProcess{},
-		&Add{}, &Mul{},
+		&Add{}, &Mul{}, &Mean{}, &Quantize{}, &Dequantize{}, &Pad{},
+		&ResizeBilinear{}, &ArgMax{},
+		&HardSwish{}, &HardSigmoid{},
 	}
 }
 

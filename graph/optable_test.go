@@ -37,8 +37,20 @@ var opSamples = map[string]opSample{
 	"DetectionPostProcess": {&DetectionPostProcess{Options: detect.Options{MaxDetections: 2, MaxClassesPerDetection: 1,
 		NumClasses: 2, IoUThreshold: 0.5, YScale: 10, XScale: 10, HScale: 5, WScale: 5}},
 		[]tensor.Shape{{1, 3, 4}, {1, 3, 3}}, []tensor.Shape{{3, 4}}},
-	"Add": {&Add{}, []tensor.Shape{{1, 2, 2, 3}, {1, 1, 1, 3}}, nil},
-	"Mul": {&Mul{Act: ActReLU}, []tensor.Shape{{1, 2, 2, 3}, {1, 2, 2, 3}}, nil},
+	"Add":         {&Add{}, []tensor.Shape{{1, 2, 2, 3}, {1, 1, 1, 3}}, nil},
+	"Mul":         {&Mul{Act: ActReLU}, []tensor.Shape{{1, 2, 2, 3}, {1, 2, 2, 3}}, nil},
+	"HardSwish":   {&HardSwish{}, []tensor.Shape{{1, 3, 3, 4}}, nil},
+	"HardSigmoid": {&HardSigmoid{}, []tensor.Shape{{1, 3, 3, 4}}, nil},
+
+	// MobileNet V2's 8-bit files.
+	"Mean":       {&Mean{Axes: []int{1, -2}, KeepDims: true}, []tensor.Shape{{1, 3, 2, 4}}, nil},
+	"Quantize":   {&Quantize{}, []tensor.Shape{{1, 2, 3}}, nil},
+	"Dequantize": {&Dequantize{}, []tensor.Shape{{1, 2, 3}}, nil},
+	"Pad":        {&Pad{Before: []int{0, 1, 0, 2}, After: []int{0, 0, 2, 1}}, []tensor.Shape{{1, 2, 3, 2}}, nil},
+
+	// Segmentation (DeepLab).
+	"ResizeBilinear": {&ResizeBilinear{Height: 5, Width: 3, HalfPixelCenters: true}, []tensor.Shape{{1, 3, 4, 2}}, nil},
+	"ArgMax":         {&ArgMax{Axis: -1}, []tensor.Shape{{1, 2, 3, 5}}, nil},
 }
 
 // build returns the sample as a float32 graph, with positive values where an op needs them (batch norm's
@@ -63,6 +75,15 @@ func (s opSample) build(t *testing.T) *Graph {
 		t.Fatal(err)
 	}
 	n.G.Outputs = outs
+	if s.op.Type() == "ArgMax" {
+		n.G.Values[outs[0]].DType = tensor.Int64
+	}
+	switch s.op.(type) {
+	case *Quantize: // float32 in, 8-bit out
+		n.G.Values[outs[0]].DType, n.G.Values[outs[0]].Quant = tensor.Uint8, tensor.PerTensor(1.0/16, 128)
+	case *Dequantize: // 8-bit in, float out
+		n.G.Values[in[0]].DType, n.G.Values[in[0]].Quant = tensor.Uint8, tensor.PerTensor(1.0/16, 128)
+	}
 	if s.op.Type() == "DetectionPostProcess" {
 		for _, id := range outs {
 			n.G.Values[id].DType = tensor.Float32
@@ -83,6 +104,10 @@ func quantize(g *Graph) *Graph {
 		switch n.Op.(type) {
 		case *Softmax, *Logistic:
 			prob[n.Outputs[0]] = true
+		case *ArgMax:
+			float[n.Outputs[0]] = true // int64 indices stay as they are
+		case *Dequantize:
+			float[n.Outputs[0]] = true
 		case *DetectionPostProcess:
 			for _, o := range n.Outputs {
 				float[o] = true

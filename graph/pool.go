@@ -46,8 +46,8 @@ func (p *AvgPool2D) Describe(in, out []*Value) Info {
 
 // Compile implements Op.
 func (p *AvgPool2D) Compile(in, out []*Value, opt *Options) (Kernel, error) {
-	if k, ok, err := quantized(in, func() (Kernel, error) { return compileQAvgPool[uint8](p, in, out) },
-		func() (Kernel, error) { return compileQAvgPool[int8](p, in, out) }); ok {
+	if k, ok, err := quantized(in, func() (Kernel, error) { return compileQAvgPool[uint8](p, in, out, opt) },
+		func() (Kernel, error) { return compileQAvgPool[int8](p, in, out, opt) }); ok {
 		return k, err
 	}
 	if in[0].DType != tensor.Float32 {

@@ -392,6 +392,8 @@ func (p *Program) allocate(opt Options) error {
 			t.I32 = buf.I32[:n:n]
 		case tensor.Float64:
 			t.F64 = buf.F64[:n:n]
+		case tensor.Int64:
+			t.I64 = buf.I64[:n:n]
 		}
 		p.tensors[id] = t
 	}

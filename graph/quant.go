@@ -179,7 +179,7 @@ func compileQFullyConnected[T uint8 | int8](f *FullyConnected, in, out []*Value,
 	}), nil
 }
 
-func compileQAvgPool[T uint8 | int8](p *AvgPool2D, in, out []*Value) (Kernel, error) {
+func compileQAvgPool[T uint8 | int8](p *AvgPool2D, in, out []*Value, opt *Options) (Kernel, error) {
 	if err := sameTypes(in[0], out[0]); err != nil {
 		return nil, err
 	}
@@ -195,6 +195,9 @@ func compileQAvgPool[T uint8 | int8](p *AvgPool2D, in, out []*Value) (Kernel, er
 		return nil, fmt.Errorf("8-bit average pooling needs the same quantization in and out, got scale %v zp %d and scale %v zp %d", sx, zx, sy, zy)
 	}
 	lo, hi := qmath.ActivationRange(p.Act.String(), sy, zy, in[0].DType == tensor.Int8)
+	if k := fastQAvgPool[T](p, in, out, lo, hi, opt); k != nil {
+		return k, nil
+	}
 	is, os := dims4(in[0].Shape), dims4(out[0].Shape)
 	return KernelFunc(func(x, y []*tensor.Tensor) error {
 		qref.AveragePool2D(elems[T](x[0]), is, p.KH, p.KW, p.StrideH, p.StrideW, p.Pads.Top, p.Pads.Left, lo, hi, elems[T](y[0]), os)

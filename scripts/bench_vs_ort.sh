@@ -18,6 +18,10 @@
 #   SHARED    the shared data (default: ../shared beside the repository)
 #   REPS      repetitions (default 3)
 #   MODELS    default "1.0/224 0.25/128" (ALPHA/RESOLUTION)
+#   ARCH      v1 (default), v2, v3-large or v3-small: the architecture of every model timed. V1 is
+#             checked with benchcmp on logits at batch 2; the others by comparing `mobilenet bench
+#             --dump` with ONNX Runtime's --dump on the same input (probabilities, batch 1); the uint8
+#             comparison runs for V1 only.
 #   THREADS   default "1 2";  BATCHES  default "1 8"
 #   RUNS      timed runs per call for every configuration (default: about a second of ORT work each)
 #   ORT_ONLY  1 times ONNX Runtime alone (the ours column stays empty)
@@ -54,6 +58,8 @@ shared="${SHARED:-$root/../shared}"
 shared="$(cd "$shared" && pwd)"
 reps="${REPS:-3}"
 models="${MODELS:-1.0/224 0.25/128}"
+arch="${ARCH:-v1}"
+case "$arch" in v1 | v2 | v3-large | v3-small) ;; *) die "ARCH=$arch: want v1, v2, v3-large or v3-small" ;; esac
 threads_list="${THREADS:-1 2}"
 batches="${BATCHES:-1 8}"
 ort_only="${ORT_ONLY:-0}"
@@ -121,13 +127,31 @@ runs_for() { # MODEL BATCH
 for m in $models; do
 	alpha="${m%/*}" res="${m#*/}"
 	[[ "$alpha" =~ ^[0-9.]+$ && "$res" =~ ^[0-9]+$ ]] || die "MODELS entry $m: want ALPHA/RESOLUTION"
-	onnx="$work/mobilenet_v1_${alpha}_${res}.onnx"
+	onnx="$work/mobilenet_${arch}_${alpha}_${res}.onnx"
 	if [ "$has_export" = 1 ]; then
-		run "$work/export.log" "$bin" export --format onnx --alpha "$alpha" --resolution "$res" -o "$onnx"
+		run "$work/export.log" "$bin" export --format onnx --arch "$arch" --alpha "$alpha" --resolution "$res" -o "$onnx"
+	elif [ "$arch" != v1 ]; then
+		die "$bin cannot export: ARCH=$arch needs mobilenet export"
 	else
 		run "$work/export.log" "$work/benchcmp" export -alpha "$alpha" -resolution "$res" -o "$onnx"
 	fi
-	if [ "${CHECK:-1}" != 0 ]; then
+	if [ "${CHECK:-1}" != 0 ] && [ "$arch" != v1 ]; then
+		say "checking $arch $m against ONNX Runtime (probabilities, batch 1)"
+		run "$work/check.log" ort "$res" "$onnx" 1 1 1 0 --dump "$work/check_ort.bin" >/dev/null
+		run "$work/check.log" "$bin" bench --arch "$arch" --alpha "$alpha" --resolution "$res" --threads 1 --batch 1 \
+			--runs 1 --warmup 0 --dump "$work/check_ours.bin" >/dev/null
+		node -e '
+			const fs = require("fs");
+			const f = (p) => { const b = fs.readFileSync(p); return new Float32Array(b.buffer, b.byteOffset, b.length / 4); };
+			const a = f(process.argv[1]), b = f(process.argv[2]);
+			if (a.length !== b.length) { console.error(`lengths ${a.length} and ${b.length}`); process.exit(1); }
+			let d = 0, m = 0;
+			for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(b[i])); }
+			const tol = 1e-4 * m + 1e-6;
+			console.error(`max |diff| ${d.toExponential(3)} of ${a.length} outputs (tolerance ${tol.toExponential(3)})`);
+			if (!(d <= tol)) process.exit(1);' "$work/check_ours.bin" "$work/check_ort.bin" 2>&1 >&2 ||
+			die "$arch $m: our outputs and ONNX Runtime's differ"
+	elif [ "${CHECK:-1}" != 0 ]; then
 		say "checking $m against ONNX Runtime (logits, batch 2)"
 		run "$work/check.log" "$work/benchcmp" export -alpha "$alpha" -resolution "$res" -logits -o "$work/check.onnx"
 		run "$work/check.log" ort "$res" "$work/check.onnx" 1 2 1 0 --dump "$work/check.bin" >/dev/null
@@ -139,13 +163,13 @@ done
 for rep in $(seq 1 "$reps"); do
 	for m in $models; do
 		alpha="${m%/*}" res="${m#*/}"
-		onnx="$work/mobilenet_v1_${alpha}_${res}.onnx"
+		onnx="$work/mobilenet_${arch}_${alpha}_${res}.onnx"
 		for t in $threads_list; do
 			for b in $batches; do
 				n="$(runs_for "$m" "$b")"
 				line="rep $rep/$reps $m threads $t batch $b runs $n:"
 				if [ "$ort_only" != 1 ]; then
-					j="$(run "$work/ours.log" "$bin" bench --alpha "$alpha" --resolution "$res" --threads "$t" \
+					j="$(run "$work/ours.log" "$bin" bench --arch "$arch" --alpha "$alpha" --resolution "$res" --threads "$t" \
 						--batch "$b" --runs "$n" --json | tr -d '\n')"
 					printf 'time\tours\t%s\t%s\t%s\t%s\t%s\n' "$m" "$t" "$b" "$rep" "$j" >>"$results"
 					line="$line ours $(sed 's/.*"median_ms": *\([0-9.eE+-]*\).*/\1/' <<<"$j") ms"
@@ -164,12 +188,12 @@ m="${m:-${models%% *}}"
 alpha="${m%/*}" res="${m#*/}"
 peak() { sed -n 's/.*Maximum resident set size (kbytes): *//p' "$1"; }
 if [ "$ort_only" != 1 ]; then
-	run "$work/mem.log" /usr/bin/time -v -o "$work/time_ours.txt" "$bin" bench --alpha "$alpha" --resolution "$res" \
+	run "$work/mem.log" /usr/bin/time -v -o "$work/time_ours.txt" "$bin" bench --arch "$arch" --alpha "$alpha" --resolution "$res" \
 		--threads 1 --batch 1 --runs 20 --json >/dev/null
 	printf 'mem\tours\t%s\t%s\t%s\n' "$m" "$(peak "$work/time_ours.txt")" "mobilenet bench, batch 1, 1 thread" >>"$results"
 fi
 run "$work/mem.log" /usr/bin/time -v -o "$work/time_ort.txt" env INPUT_SHAPE="$res,$res,3" \
-	node "$work/peers/bench_ort.js" "$work/mobilenet_v1_${alpha}_${res}.onnx" 1 1 20 >/dev/null
+	node "$work/peers/bench_ort.js" "$work/mobilenet_${arch}_${alpha}_${res}.onnx" 1 1 20 >/dev/null
 printf 'mem\tort\t%s\t%s\t%s\n' "$m" "$(peak "$work/time_ort.txt")" "node bench_ort.js, batch 1, 1 thread" >>"$results"
 run "$work/mem.log" /usr/bin/time -v -o "$work/time_node.txt" \
 	node -e 'require(process.argv[1])' "$work/peers/node_modules/onnxruntime-node"
@@ -180,7 +204,7 @@ printf 'mem\tort\t-\t%s\t%s\n' "$(peak "$work/time_node.txt")" "node with onnxru
 quant="$shared/models/mobilenet_v1_0.75_192_quant.tflite"
 median_of() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 json_ms() { sed -n 's/.*"median_ms": *\([0-9.e+-]*\).*/\1/p'; }
-if [ "$ort_only" != 1 ] && [ -f "$quant" ]; then
+if [ "$ort_only" != 1 ] && [ "$arch" = v1 ] && [ -f "$quant" ]; then
 	: >"$work/q8.txt"
 	: >"$work/f32.txt"
 	for rep in $(seq 1 "$reps"); do
@@ -192,7 +216,7 @@ if [ "$ort_only" != 1 ] && [ -f "$quant" ]; then
 fi
 
 {
-	echo "## MobileNet V1 (random weights): this project vs ONNX Runtime"
+	echo "## MobileNet $arch (random weights): this project vs ONNX Runtime"
 	echo
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) CPUs," \
 		"load average before the runs $load0, $(go version | cut -d' ' -f3)," \

@@ -33,6 +33,8 @@ type Config struct {
 	Classifier *mobilenet.Model
 	// Detector answers /v1/detect; nil answers it with 404.
 	Detector *mobilenet.Model
+	// Segmenter answers /v1/segment; nil answers it with 404.
+	Segmenter *mobilenet.Model
 	// Addr is where ListenAndServe listens (DefaultAddr).
 	Addr string
 	// MaxBody is the largest request body in bytes; more is refused with 413 (DefaultMaxBody).
@@ -79,6 +81,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Detector != nil && !c.Detector.IsDetector() {
 		return c, fmt.Errorf("serve: %s is not a detector (it has no TFLite_Detection_PostProcess op)", c.Detector.Name())
+	}
+	if c.Segmenter != nil && !c.Segmenter.IsSegmenter() {
+		return c, fmt.Errorf("serve: %s is not a segmentation model (one image input, one [1, H, W] class output from an ARG_MAX)", c.Segmenter.Name())
 	}
 	if c.Addr == "" {
 		c.Addr = DefaultAddr

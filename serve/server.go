@@ -55,6 +55,12 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.modelsResult.Models = append(s.modelsResult.Models, info)
 	}
+	if cfg.Segmenter != nil {
+		if info, err = describe("segmenter", cfg.Segmenter); err != nil {
+			return nil, err
+		}
+		s.modelsResult.Models = append(s.modelsResult.Models, info)
+	}
 	s.pool = newPool(cfg.Concurrency, cfg.Queue)
 	s.pool.onQueue = func(n int64) { s.metrics.queued.Set(float64(n)) }
 	s.pool.onRun = func(n int64) { s.metrics.running.Set(float64(n)) }
@@ -184,6 +190,7 @@ func (s *Server) routes() http.Handler {
 		{"/", get, http.HandlerFunc(servePage)},
 		{"/v1/classify", post, http.HandlerFunc(s.classify)},
 		{"/v1/detect", post, http.HandlerFunc(s.detect)},
+		{"/v1/segment", post, http.HandlerFunc(s.segment)},
 		{"/v1/models", get, http.HandlerFunc(s.models)},
 		{"/healthz", get, http.HandlerFunc(s.healthz)},
 		{"/readyz", get, http.HandlerFunc(s.readyz)},

@@ -7,7 +7,7 @@ import (
 )
 
 // FromBytes decodes a tensor of type dt and the given shape from its little-endian bytes (one byte per
-// 8-bit element, four per float32 or int32, eight per float64), refusing data of the wrong length.
+// 8-bit element, four per float32 or int32, eight per float64 or int64), refusing data of the wrong length.
 func FromBytes(dt DType, shape Shape, b []byte) (*Tensor, error) {
 	t, err := New(dt, shape)
 	if err != nil {
@@ -28,6 +28,10 @@ func FromBytes(dt DType, shape Shape, b []byte) (*Tensor, error) {
 	case Float64:
 		for i := range t.F64 {
 			t.F64[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+		}
+	case Int64:
+		for i := range t.I64 {
+			t.I64[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
 		}
 	case Uint8:
 		copy(t.U8, b)
@@ -54,6 +58,10 @@ func (t *Tensor) Bytes() []byte {
 	case Float64:
 		for i, v := range t.F64 {
 			binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(v))
+		}
+	case Int64:
+		for i, v := range t.I64 {
+			binary.LittleEndian.PutUint64(b[8*i:], uint64(v))
 		}
 	case Uint8:
 		copy(b, t.U8)

@@ -12,6 +12,7 @@ const (
 	Int8
 	Int32
 	Float64 // the float64 reference path (gradient checks)
+	Int64   // indices (TFLite ARG_MAX's output)
 )
 
 // String returns the lower-case name of d, as TFLite and NumPy spell it ("float32", "uint8", ...).
@@ -27,6 +28,8 @@ func (d DType) String() string {
 		return "int32"
 	case Float64:
 		return "float64"
+	case Int64:
+		return "int64"
 	}
 	return fmt.Sprintf("dtype(%d)", uint8(d))
 }
@@ -38,7 +41,7 @@ func (d DType) Size() int {
 		return 4
 	case Uint8, Int8:
 		return 1
-	case Float64:
+	case Float64, Int64:
 		return 8
 	}
 	return 0

@@ -17,6 +17,7 @@ type Tensor struct {
 	I8  []int8
 	I32 []int32
 	F64 []float64
+	I64 []int64
 }
 
 // New allocates a zeroed tensor of the given type and shape, refusing invalid or oversized shapes.
@@ -37,6 +38,8 @@ func New(dt DType, shape Shape) (*Tensor, error) {
 		t.I32 = make([]int32, n)
 	case Float64:
 		t.F64 = make([]float64, n)
+	case Int64:
+		t.I64 = make([]int64, n)
 	default:
 		return nil, fmt.Errorf("tensor: unsupported element type %v", dt)
 	}
@@ -68,6 +71,8 @@ func (t *Tensor) Len() int {
 		return len(t.I32)
 	case Float64:
 		return len(t.F64)
+	case Int64:
+		return len(t.I64)
 	}
 	return 0
 }
@@ -82,6 +87,8 @@ func (t *Tensor) Float(i int) float64 {
 		return float64(t.I32[i])
 	case Float64:
 		return t.F64[i]
+	case Int64:
+		return float64(t.I64[i])
 	}
 	var q int32
 	if t.DType == Uint8 {
@@ -123,6 +130,8 @@ func (t *Tensor) Slice(i, j int) *Tensor {
 		v.I32 = t.I32[a:b]
 	case Float64:
 		v.F64 = t.F64[a:b]
+	case Int64:
+		v.I64 = t.I64[a:b]
 	}
 	return v
 }
@@ -140,6 +149,7 @@ func (t *Tensor) CopyFrom(src *Tensor) error {
 	copy(t.I8, src.I8)
 	copy(t.I32, src.I32)
 	copy(t.F64, src.F64)
+	copy(t.I64, src.I64)
 	return nil
 }
 
@@ -154,6 +164,7 @@ func (t *Tensor) CopyData(src *Tensor) error {
 	copy(t.I8, src.I8)
 	copy(t.I32, src.I32)
 	copy(t.F64, src.F64)
+	copy(t.I64, src.I64)
 	return nil
 }
 

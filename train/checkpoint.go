@@ -76,6 +76,8 @@ func parseState(f *checkpoint.File) (*State, error) {
 		err = json.Unmarshal(f.Config, &s.Model)
 	case checkpoint.SSDMobileNetV1:
 		err = json.Unmarshal(f.Config, &s.Detector)
+	case checkpoint.MobileNetV2, checkpoint.MobileNetV3Large, checkpoint.MobileNetV3Small:
+		err = parseClassifierConfig(f.Builder, f.Config, &s.Model)
 	default:
 		return nil, fmt.Errorf("train: resuming a %s checkpoint is not supported (training builds %s and %s)", f.Builder, checkpoint.MobileNetV1, checkpoint.SSDMobileNetV1)
 	}
@@ -143,8 +145,11 @@ func SaveCheckpoint(path string, g *graph.Graph, s *State, opt map[string][]floa
 		extra = append(extra, safetensors.FromFloat32(optimizerPrefix+k, []int{len(opt[k])}, opt[k]))
 	}
 	builder, config := checkpoint.MobileNetV1, any(s.Model)
-	if s.Builder == checkpoint.SSDMobileNetV1 {
+	switch s.Builder {
+	case checkpoint.SSDMobileNetV1:
 		builder, config = s.Builder, s.Detector
+	case checkpoint.MobileNetV2, checkpoint.MobileNetV3Large, checkpoint.MobileNetV3Small:
+		builder, config = s.Builder, classifierConfig(s.Builder, s.Model)
 	}
 	if err := checkpoint.Save(path, g, builder, config, s.metadata(), extra); err != nil {
 		return fmt.Errorf("train: %w", err)

@@ -189,7 +189,7 @@ func TestCheckpointErrors(t *testing.T) {
 			setConfigField(md, "Dropout", "0.5")
 			return ts, md
 		}, `unknown field "Dropout"`},
-		{"other builder", meta("builder", "mobilenet_v2"), "builder mobilenet_v2 is not available in this version"},
+		{"other builder", meta("builder", "mobilenet_v2"), `mobilenet_v2 config: json: unknown field "FullConv"`},
 		{"other format", meta("format", "mobilenet-go-checkpoint-9"), "not supported"},
 		{"labels mismatch", meta("labels", `["a"]`), "1 labels for 5 classes"},
 		{"no labels", meta("labels", "<delete>"), `lacks "labels"`},

@@ -47,7 +47,7 @@ func TestFreezeBackbone(t *testing.T) {
 // first filter summed over colours), the classifier is new.
 func TestNewHead(t *testing.T) {
 	init := tinyNet(t, 3, 7, 8)
-	g, fresh, err := newModel(mobilenetv1.Config{Alpha: 0.25, Resolution: 16, Channels: 1, Seed: 2}, 4, init)
+	g, fresh, err := newModel("", mobilenetv1.Config{Alpha: 0.25, Resolution: 16, Channels: 1, Seed: 2}, 4, init)
 	if err != nil {
 		t.Fatal(err)
 	}

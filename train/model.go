@@ -13,9 +13,9 @@ import (
 // convolution when init reads RGB and the new network grey, whose filter then becomes the sum of init's
 // three colour filters (what init computes on a grey image repeated in each channel). Any other
 // difference is an error. It returns the names of the constants kept as built.
-func newModel(cfg mobilenetv1.Config, classes int, init *graph.Graph) (*graph.Graph, []string, error) {
+func newModel(builder string, cfg mobilenetv1.Config, classes int, init *graph.Graph) (*graph.Graph, []string, error) {
 	cfg.Classes = classes
-	g, err := mobilenetv1.Build(cfg)
+	g, err := buildClassifier(builder, cfg)
 	if err != nil {
 		return nil, nil, err
 	}

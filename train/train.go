@@ -21,6 +21,9 @@ type Config struct {
 	// Model is the architecture of the network trained: α, resolution, input channels and the seed of
 	// its initial weights; the class count comes from the data. Ignored when resuming.
 	Model mobilenetv1.Config
+	// Arch is the classifier's architecture (models/zoo): "" or "v1" MobileNet V1, "v2", "v3-large" or
+	// "v3-small", each built with Model's α, resolution, channels and seed. Ignored when resuming.
+	Arch string
 	// Init, when not nil, gives initial weights, copied by name (see mobilenetv1.CopyWeights for the
 	// official models): a classifier of another class count is replaced by a new head, and RGB weights
 	// of the first convolution are summed for a grey network. Ignored when resuming.
@@ -209,13 +212,21 @@ func setup(cfg Config) (*runner, error) {
 	r.labels = trainSet.Info().Classes
 	var optState map[string][]float32
 	if cfg.Resume != "" {
-		ck, err := resumeFrom(cfg, r.labels, checkpoint.MobileNetV1)
+		builder, err := archBuilder(cfg.Arch)
+		if err != nil {
+			return nil, err
+		}
+		ck, err := resumeFrom(cfg, r.labels, builder)
 		if err != nil {
 			return nil, err
 		}
 		r.g, r.state, optState = ck.Graph, *ck.State, ck.Optimizer
 	} else {
-		g, _, err := newModel(cfg.Model, len(r.labels), cfg.Init)
+		builder, err := archBuilder(cfg.Arch)
+		if err != nil {
+			return nil, err
+		}
+		g, _, err := newModel(builder, cfg.Model, len(r.labels), cfg.Init)
 		if err != nil {
 			return nil, err
 		}
@@ -223,6 +234,9 @@ func setup(cfg Config) (*runner, error) {
 		mc.Classes = len(r.labels)
 		r.g = g
 		r.state = State{Model: mc, Labels: r.labels, Seed: cfg.Seed, Batch: cfg.Batch}
+		if builder != checkpoint.MobileNetV1 {
+			r.state.Builder = builder
+		}
 	}
 	in := r.g.Values[r.g.Inputs[0]].Shape
 	if c := trainSet.Info().C; c != in[3] {

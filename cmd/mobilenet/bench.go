@@ -14,7 +14,7 @@ import (
 	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/internal/atomicfile"
 	"github.com/mobilenet-go/mobilenet/internal/lcg"
-	"github.com/mobilenet-go/mobilenet/models/mobilenetv1"
+	"github.com/mobilenet-go/mobilenet/models/zoo"
 	"github.com/mobilenet-go/mobilenet/tensor"
 )
 
@@ -33,6 +33,7 @@ type benchJSON struct {
 // modelFlags are the flags that choose a network: a .tflite file or a built MobileNet V1.
 type modelFlags struct {
 	model      *string
+	arch       *string
 	alpha      *float64
 	resolution *int
 	seed       *uint64
@@ -41,6 +42,7 @@ type modelFlags struct {
 func addModelFlags(fs *flag.FlagSet) modelFlags {
 	return modelFlags{
 		model:      fs.String("model", "", "a .tflite model or a training checkpoint (.safetensors) instead of a built MobileNet V1"),
+		arch:       fs.String("arch", "v1", "architecture of the built network: v1, v2, v3-large or v3-small"),
 		alpha:      fs.Float64("alpha", 1, "width multiplier α of the built network, in (0, 4]"),
 		resolution: fs.Int("resolution", 224, "input size of the built network, at least 16"),
 		seed:       fs.Uint64("seed", 1, "seed of the built network's weights"),
@@ -52,8 +54,8 @@ func (m modelFlags) graph(fs *flag.FlagSet) (*graph.Graph, string, error) {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *m.model != "" {
-		if set["alpha"] || set["resolution"] || set["seed"] {
-			return nil, "", usagef("--model and --alpha/--resolution/--seed exclude each other")
+		if set["alpha"] || set["resolution"] || set["seed"] || set["arch"] {
+			return nil, "", usagef("--model and --arch/--alpha/--resolution/--seed exclude each other")
 		}
 		g, err := mobilenet.ReadGraph(*m.model)
 		if err != nil {
@@ -66,11 +68,14 @@ func (m modelFlags) graph(fs *flag.FlagSet) (*graph.Graph, string, error) {
 		return nil, "", err
 	}
 	cfg.Seed = *m.seed
-	g, err := mobilenetv1.Build(cfg)
+	if err := zoo.Check(*m.arch); err != nil {
+		return nil, "", usagef("--arch: %v", err)
+	}
+	g, err := zoo.Build(*m.arch, zoo.Config{Alpha: cfg.Alpha, Resolution: cfg.Resolution, Classes: cfg.Classes, Seed: cfg.Seed})
 	if err != nil {
 		return nil, "", err
 	}
-	return graph.Fold(g), cfg.Name(), nil
+	return graph.Fold(g), g.Name, nil
 }
 
 // lcgInput fills a tensor for value v with the deterministic sequence that ONNX Runtime's harness
@@ -93,7 +98,7 @@ func lcgInput(v *graph.Value) (*tensor.Tensor, error) {
 
 func init() {
 	c := &command{name: "bench", summary: "time inference: warm-up, then median, p10, p90 and images/s",
-		usage: "(--model M.tflite | --alpha A --resolution R) [--threads N] [--batch B] [--runs N] [--warmup N] [--json] [--profile [--wide]] [--dump OUT.bin]"}
+		usage: "(--model M.tflite | [--arch v1|v2|v3-large|v3-small] --alpha A --resolution R) [--threads N] [--batch B] [--runs N] [--warmup N] [--json] [--profile [--wide]] [--dump OUT.bin]"}
 	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stdout)
 		mf := addModelFlags(fs)
@@ -182,7 +187,7 @@ func init() {
 		fmt.Fprintf(stdout, "%s  batch %d  threads %d  %d runs: median %.3f ms  p10 %.3f  p90 %.3f  %.1f img/s\n",
 			name, res.Batch, res.Threads, res.Runs, res.MedianMS, res.P10MS, res.P90MS, res.ImgPerS)
 		if *profile {
-			width := nameWidth
+			width := profileNameWidth
 			if *wide {
 				width = 0
 			}
@@ -208,7 +213,7 @@ func printProfile(w io.Writer, p *graph.Program, times []time.Duration, runs, wi
 	}
 	byType := map[string][2]float64{}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "\nlayer\ttype\ttime ms\tspeed\ttime share\tmult-add share\t")
+	fmt.Fprintln(tw, "\nlayer\ttype\tkernel\ttime ms\tspeed\ttime share\tmult-add share\t")
 	for i, n := range p.Nodes() {
 		t := times[i].Seconds() / float64(runs)
 		speed := ""
@@ -224,7 +229,7 @@ func printProfile(w io.Writer, p *graph.Program, times []time.Duration, runs, wi
 			speed = fmt.Sprintf("%.1f GB/s", float64(bytes)/t/1e9)
 		}
 		ts, ms := times[i].Seconds()/total.Seconds(), frac(infos[i].MultAdds, totalMA)
-		fmt.Fprintf(tw, "%s\t%s\t%.4f\t%s\t%.2f %%\t%.2f %%\t\n", shortName(n.Name, width), infos[i].Type, 1000*t, speed, 100*ts, 100*ms)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.4f\t%s\t%.2f %%\t%.2f %%\t\n", shortName(n.Name, width), infos[i].Type, p.KernelName(i), 1000*t, speed, 100*ts, 100*ms)
 		acc := byType[infos[i].Type]
 		byType[infos[i].Type] = [2]float64{acc[0] + ts, acc[1] + ms}
 	}

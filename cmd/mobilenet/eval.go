@@ -37,7 +37,7 @@ func init() {
 		usage: "--model M.safetensors --data PATH [--split test|train|NAME] [--images DIR] [--threads N] [--resize=false] [--json] [--plot FILE.png]"}
 	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stdout)
-		model := fs.String("model", "", "a checkpoint written by mobilenet train (required)")
+		model := fs.String("model", "", "a checkpoint written by mobilenet train, or a .tflite model (float or 8-bit, as mobilenet quantize writes) (required)")
 		dataPath := fs.String("data", "", "IDX files or a folder of one sub-folder per class (required)")
 		split := fs.String("split", "test", "with IDX data: test (t10k-*) or train; an image folder is evaluated whole; a detector's VOC data: the list ImageSets/Main/NAME.txt")
 		threads := fs.Int("threads", runtime.NumCPU(), "threads")
@@ -58,7 +58,7 @@ func init() {
 		case *threads < 1 || *threads > 1024:
 			return usagef("--threads %d out of range: want 1 to 1024", *threads)
 		}
-		ck, err := train.LoadCheckpoint(*model)
+		ck, err := loadEvalModel(*model)
 		if err != nil {
 			return err
 		}

@@ -6,11 +6,12 @@ import (
 	"unicode/utf8"
 )
 
-// The most columns a tensor or layer name takes in the tables of inspect and bench --profile, and in
-// summary's (whose other columns are wider), so that their lines fit a terminal of 120 columns; --wide
+// The most columns a tensor or layer name takes in the tables of inspect, bench --profile (which also
+// names each layer's kernel) and summary (whose other columns are wider), so that their lines fit a terminal of 120 columns; --wide
 // prints names whole.
 const (
 	nameWidth        = 44
+	profileNameWidth = 36
 	summaryNameWidth = 30
 )
 

@@ -114,7 +114,7 @@ func readRaw(path string, dt tensor.DType, shape tensor.Shape) (*tensor.Tensor, 
 	return tensor.FromBytes(dt, shape, b)
 }
 
-// codes returns a tensor's elements as numbers: 8-bit and int32 tensors as their integer codes.
+// codes returns a tensor's elements as numbers: 8-bit, int32 and int64 tensors as their integer codes.
 func codes(t *tensor.Tensor) []float64 {
 	out := make([]float64, t.Len())
 	for i := range out {
@@ -127,6 +127,8 @@ func codes(t *tensor.Tensor) []float64 {
 			out[i] = float64(t.I8[i])
 		case tensor.Int32:
 			out[i] = float64(t.I32[i])
+		case tensor.Int64:
+			out[i] = float64(t.I64[i])
 		}
 	}
 	return out

@@ -20,12 +20,13 @@ import (
 
 func init() {
 	c := &command{name: "serve", summary: "serve classification and detection over HTTP, with Prometheus metrics and a web page",
-		usage: "[--addr HOST:PORT] [--model M.tflite] [--detector D.tflite|none] [--max-body 10MB] [--max-pixels 100M] [--max-progressive-pixels 16M] [--large-pixels 16M] [--concurrency N] [--queue N] [--body-timeout 10s] [--timeout 10s] [--drain-timeout 15s]"}
+		usage: "[--addr HOST:PORT] [--model M.tflite] [--detector D.tflite|none] [--segmenter S.tflite|none] [--max-body 10MB] [--max-pixels 100M] [--max-progressive-pixels 16M] [--large-pixels 16M] [--concurrency N] [--queue N] [--body-timeout 10s] [--timeout 10s] [--drain-timeout 15s]"}
 	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stdout)
 		addr := fs.String("addr", serve.DefaultAddr, "address to listen on")
 		model := fs.String("model", "", "a .tflite classifier (default: the built-in MobileNet V1 0.75/192 uint8)")
 		detector := fs.String("detector", "", `a .tflite SSD detector (default: the built-in COCO SSD MobileNet V1 uint8); "none" answers /v1/detect with 404`)
+		segmenter := fs.String("segmenter", "", `a .tflite segmentation model ending in ARG_MAX (default: the built-in DeepLab V3, PASCAL VOC); "none" answers /v1/segment with 404`)
 		maxBody := fs.String("max-body", "10MB", "largest request body: bytes, or with a unit KB, MB, GB (powers of 1000) or KiB, MiB, GiB")
 		maxPixels := fs.String("max-pixels", "100M", "largest image, in pixels as its header claims: a count, or with K, M, G (powers of 1000)")
 		maxProgressive := fs.String("max-progressive-pixels", "16M", "largest progressive JPEG, in pixels as its header claims (its decoder holds 4 bytes per DCT coefficient)")
@@ -87,6 +88,16 @@ func init() {
 			cfg.Detector, err = mobilenet.DefaultDetector(opts...)
 		default:
 			cfg.Detector, err = mobilenet.Load(*detector, opts...)
+		}
+		if err != nil {
+			return err
+		}
+		switch *segmenter {
+		case "none":
+		case "":
+			cfg.Segmenter, err = mobilenet.DefaultSegmenter(opts...)
+		default:
+			cfg.Segmenter, err = mobilenet.Load(*segmenter, opts...)
 		}
 		if err != nil {
 			return err

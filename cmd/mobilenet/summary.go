@@ -11,6 +11,7 @@ import (
 	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/models/mobilenetv1"
 	"github.com/mobilenet-go/mobilenet/models/ssd"
+	"github.com/mobilenet-go/mobilenet/models/zoo"
 )
 
 // summaryJSON is the --json form of the cost report.
@@ -25,10 +26,11 @@ type summaryJSON struct {
 }
 
 func init() {
-	c := &command{name: "summary", summary: "print the layers, parameters and mult-adds of a MobileNet V1 network",
-		usage: "[--alpha A] [--resolution R] [--channels C] [--classes N] [--conv separable|full] [--ssd] [--json] | --model M [--wide] [--json]"}
+	c := &command{name: "summary", summary: "print the layers, parameters and mult-adds of a MobileNet V1, V2 or V3 network",
+		usage: "[--arch v1|v2|v3-large|v3-small] [--alpha A] [--resolution R] [--channels C] [--classes N] [--conv separable|full] [--ssd] [--json] | --model M [--wide] [--json]"}
 	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stdout)
+		arch := fs.String("arch", "v1", "architecture: v1, v2, v3-large or v3-small")
 		alpha := fs.Float64("alpha", 1, "width multiplier α, in (0, 4]")
 		res := fs.Int("resolution", 224, "input height and width in pixels, at least 16")
 		channels := fs.Int("channels", 3, "input channels (3 RGB, 1 grey), 1 to 64")
@@ -82,8 +84,16 @@ func init() {
 		if err != nil {
 			return err
 		}
+		if err := zoo.Check(*arch); err != nil {
+			return usagef("--arch: %v", err)
+		}
+		if *arch != zoo.V1 && (*withSSD || *conv != "separable") {
+			return usagef("--ssd and --conv full build MobileNet V1 only: drop --arch %s", *arch)
+		}
 		var g *graph.Graph
-		if *withSSD {
+		if *arch != zoo.V1 {
+			g, err = zoo.Build(*arch, zoo.Config{Alpha: cfg.Alpha, Resolution: cfg.Resolution, Channels: cfg.Channels, Classes: cfg.Classes})
+		} else if *withSSD {
 			g, err = ssd.Build(ssd.Config{Alpha: cfg.Alpha, Resolution: cfg.Resolution, Classes: cfg.Classes})
 		} else {
 			g, err = mobilenetv1.Build(cfg)

@@ -18,6 +18,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/mobilenet-go/mobilenet/models/mobilenetv1"
+	"github.com/mobilenet-go/mobilenet/models/zoo"
 	"github.com/mobilenet-go/mobilenet/train"
 	"github.com/mobilenet-go/mobilenet/train/data"
 	"github.com/mobilenet-go/mobilenet/train/optim"
@@ -87,6 +88,7 @@ func init() {
 		fs := newFlags(c, stdout)
 		dataPath := fs.String("data", "", "training data: a directory of IDX files (train-images-idx3-ubyte[.gz] …) or of one sub-folder per class (required)")
 		alpha := fs.Float64("alpha", 1, "width multiplier α, in (0, 4]")
+		arch := fs.String("arch", "v1", "architecture of a classifier trained from scratch: v1, v2, v3-large or v3-small")
 		res := fs.Int("resolution", 0, "input size (default 48 for IDX data, 224 for photos, the model's with --from)")
 		epochs := fs.Int("epochs", 10, "passes over the training data")
 		batch := fs.Int("batch", 32, "images per step (detection: 64 by default)")
@@ -201,6 +203,12 @@ func init() {
 		default:
 			return usagef("--schedule %q: want cosine, step, exponential or constant", *schedule)
 		}
+		if err := zoo.Check(*arch); err != nil {
+			return usagef("--arch: %v", err)
+		}
+		if *arch != zoo.V1 && (*from != "" || *task == "detection") {
+			return usagef("--arch %s trains a classifier from scratch: drop --from and --task detection", *arch)
+		}
 		if *task == "detection" {
 			if *resume {
 				cfg.Resume = *out
@@ -250,6 +258,7 @@ func init() {
 			return fmt.Errorf("--data %s: no training set (train-images-idx3-ubyte)", *dataPath)
 		}
 		cfg.Train, cfg.Model, cfg.Resize, cfg.ValSplit = ds.Train, model, *resize, *valSplit
+		cfg.Arch = *arch
 		if *bnMomentum == 0 {
 			cfg.BNMomentum = bnMomentumFor(cfg)
 		}

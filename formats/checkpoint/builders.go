@@ -18,9 +18,9 @@ import (
 const (
 	MobileNetV1      = "mobilenet_v1"       // models/mobilenetv1, config mobilenetv1.Config
 	SSDMobileNetV1   = "ssd_mobilenet_v1"   // models/ssd, config ssd.Config
-	MobileNetV2      = "mobilenet_v2"       // known, not available in this version
-	MobileNetV3Large = "mobilenet_v3_large" // known, not available in this version
-	MobileNetV3Small = "mobilenet_v3_small" // known, not available in this version
+	MobileNetV2      = "mobilenet_v2"       // models/mobilenetv2, config mobilenetv2.Config
+	MobileNetV3Large = "mobilenet_v3_large" // models/mobilenetv3 (BuildLarge), config mobilenetv3.Config
+	MobileNetV3Small = "mobilenet_v3_small" // models/mobilenetv3 (BuildSmall), config mobilenetv3.Config
 )
 
 // MaxMinDepth bounds a recorded mobilenet_v1 MinDepth: the deepest layer α = 4 gives.
@@ -74,9 +74,9 @@ var builders = map[string]builder{
 		classes:  func(c ssd.Config) int { return c.Classes },
 		build:    ssd.Build,
 	},
-	MobileNetV2:      nil,
-	MobileNetV3Large: nil,
-	MobileNetV3Small: nil,
+	MobileNetV2:      v2Family(),
+	MobileNetV3Large: v3Family(MobileNetV3Large, false),
+	MobileNetV3Small: v3Family(MobileNetV3Small, true),
 }
 
 // Builders returns the names of the builders this version can rebuild, sorted.

@@ -25,10 +25,13 @@ func Export(w io.Writer, g *graph.Graph) error {
 	if g == nil {
 		return errors.New("onnx: nil graph")
 	}
-	if err := check(g); err != nil {
-		return err
+	var body msg
+	var err error
+	if Quantized(g) {
+		body, err = exportQDQ(g) // 8-bit graphs: QDQ form (qdq.go), not folded
+	} else if err = check(g); err == nil {
+		body, err = encodeGraph(graph.Fold(g))
 	}
-	body, err := encodeGraph(graph.Fold(g))
 	if err != nil {
 		return err
 	}
@@ -63,6 +66,7 @@ type exporter struct {
 	nodes  []msg             // encoded NodeProtos, in execution order
 	inits  []msg             // encoded TensorProtos of the initializers
 	cur    string            // name of the graph node being exported, the prefix of its ONNX nodes
+	qdq    map[int]qinfo     // 8-bit export (qdq.go): the original type and parameters of 8-bit values
 }
 
 // slot is a value of the graph as ONNX sees it.
@@ -338,6 +342,9 @@ func (e *exporter) flat(id int) (string, error) {
 // into a layout named by kind ("raw" for its own), once per id and kind, and returns its name: the
 // constant's own name for its first form, a derived one for any other.
 func (e *exporter) initializer(id int, kind string, dims []int, data func() []float32) string {
+	if info, ok := e.qdq[id]; ok {
+		return e.qdqInitializer(id, info, kind, dims, data)
+	}
 	key := strconv.Itoa(id) + "/" + kind
 	if name, ok := e.consts[key]; ok {
 		return name

@@ -32,6 +32,12 @@ func (e *exporter) node(n *graph.Node) error {
 		return e.reshape(n, op, out)
 	case *graph.Softmax:
 		return e.softmax(n, op, out)
+	case *graph.HardSwish, *graph.HardSigmoid:
+		return e.hard(n, out)
+	case *graph.Add:
+		return e.binary(n, "Add", op.Act, out)
+	case *graph.Mul:
+		return e.binary(n, "Mul", op.Act, out)
 	}
 	return fmt.Errorf("op %s has no ONNX form", n.Op.Type())
 }

@@ -23,10 +23,21 @@ var exportTable = map[string]string{
 	"Logistic": "not written yet: the export covers classifiers, and only the SSD detector uses it",
 	"DetectionPostProcess": "no ONNX operator computes TFLite's detection post-process (box decoding, " +
 		"then NMS per class), and the export covers classifiers",
-	"Add": "not written yet: ONNX Add comes with the V2/V3 issue (its NumPy broadcasting must " +
-		"follow the layout the exporter chose for each operand)",
-	"Mul": "not written yet: ONNX Mul comes with the V2/V3 issue (its NumPy broadcasting must " +
-		"follow the layout the exporter chose for each operand)",
+	"Add": exported,
+	"Mul": exported,
+	"Mean": "not written yet: ONNX ReduceMean must name its axes in the layout the exporter chose; " +
+		"the export writes GlobalAvgPool for a builder's pooling",
+	"Quantize": "the ONNX export writes float graphs; QuantizeLinear rounds half to even and saturates as " +
+		"TFLite's XNNPACK path does, but quantized ONNX export is not written",
+	"Dequantize": "the ONNX export writes float graphs; quantized ONNX export (DequantizeLinear) is not written",
+	"Pad": "not written yet: ONNX Pad must order its pads by the layout the exporter chose; no classifier " +
+		"the export covers pads explicitly",
+	"ResizeBilinear": "not written yet: ONNX Resize (linear, coordinate_transformation_mode align_corners, " +
+		"half_pixel or asymmetric) would need its scales in the layout the exporter chose; the export covers classifiers",
+	"ArgMax": "not written yet: ONNX ArgMax (keepdims 0, select_last_index 0) must name the axis in the layout " +
+		"the exporter chose; the export covers classifiers",
+	"HardSwish":   exported,
+	"HardSigmoid": exported,
 }
 
 // ExportRefusal returns "" when Export writes the graph op type opType (as graph.Op.Type names it), else

@@ -57,6 +57,17 @@ var exportFixtures = map[string]exportFixture{
 		[]tensor.Shape{{1, 3, 4}, {1, 3, 3}}, []tensor.Shape{{3, 4}}},
 	"Add": {&graph.Add{}, []tensor.Shape{{1, 4}, {1, 4}}, nil},
 	"Mul": {&graph.Mul{}, []tensor.Shape{{1, 4}, {1, 4}}, nil},
+
+	"ResizeBilinear": {&graph.ResizeBilinear{Height: 3, Width: 3, AlignCorners: true}, []tensor.Shape{{1, 2, 2, 2}}, nil},
+	"ArgMax":         {&graph.ArgMax{Axis: -1}, []tensor.Shape{{1, 2, 2, 3}}, nil},
+
+	"Mean":       {&graph.Mean{Axes: []int{1, 2}}, []tensor.Shape{{1, 2, 2, 3}}, nil},
+	"Quantize":   {&graph.Quantize{}, []tensor.Shape{{1, 4}}, nil},
+	"Dequantize": {&graph.Dequantize{}, []tensor.Shape{{1, 4}}, nil},
+	"Pad":        {&graph.Pad{Before: []int{0, 1}, After: []int{0, 2}}, []tensor.Shape{{1, 4}}, nil},
+
+	"HardSwish":   {&graph.HardSwish{}, []tensor.Shape{{1, 2, 2, 3}}, nil},
+	"HardSigmoid": {&graph.HardSigmoid{}, []tensor.Shape{{1, 4}}, nil},
 }
 
 // TestExportTableMatchesExporter holds the op table to the exporter: every op of graph.OpTypes has a

@@ -30,6 +30,7 @@ const (
 	Mean            BuiltinOp = 40
 	Sub             BuiltinOp = 41
 	Squeeze         BuiltinOp = 43
+	ArgMax          BuiltinOp = 56
 	Sum             BuiltinOp = 74
 	ReduceProd      BuiltinOp = 81
 	ReduceMax       BuiltinOp = 82

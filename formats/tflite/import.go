@@ -115,6 +115,8 @@ func dtype(t TensorType) (tensor.DType, bool) {
 		return tensor.Int8, true
 	case Int32:
 		return tensor.Int32, true
+	case Int64:
+		return tensor.Int64, true
 	}
 	return 0, false
 }
@@ -138,6 +140,9 @@ func (m *Model) value(t *Tensor) (*graph.Value, error) {
 	data := m.TensorData(t)
 	if data == nil {
 		return v, nil
+	}
+	if v.Shape == nil {
+		v.Shape = tensor.Shape{} // a constant scalar (ARG_MAX's axis): its shape is known, rank 0
 	}
 	c, err := tensor.FromBytes(dt, v.Shape, data)
 	if err != nil {
@@ -257,6 +262,24 @@ func (m *Model) convert(sg *Subgraph, op *Operator, code OperatorCode) (graph.Op
 		return &graph.Concatenation{Axis: o.Axis, Act: a}, nil
 	case Logistic:
 		return &graph.Logistic{}, nil
+	case HardSwish:
+		return &graph.HardSwish{}, nil
+	case Add, Mul:
+		return binaryOp(code.Builtin, op, in(0), in(1), &sg.Tensors[op.Outputs[0]])
+	case Mean:
+		return m.meanOp(op, in(0), in(1), &sg.Tensors[op.Outputs[0]])
+	case Quantize, Dequantize:
+		return quantizeOp(code.Builtin, in(0), &sg.Tensors[op.Outputs[0]])
+	case Pad:
+		return m.padOp(in(0), in(1))
+	case Relu:
+		return &graph.Activation{Act: graph.ActReLU}, nil
+	case Relu6:
+		return &graph.Activation{Act: graph.ActReLU6}, nil
+	case ResizeBilinear:
+		return m.resizeBilinear(op, in(1))
+	case ArgMax:
+		return m.argMax(op, in(1), &sg.Tensors[op.Outputs[0]])
 	case Custom:
 		if code.Custom != "TFLite_Detection_PostProcess" {
 			break

@@ -24,6 +24,10 @@ func FuzzGraph(f *testing.F) {
 		}
 	}
 	seeds = append(seeds, convModel().build(), chainModel().build())
+	// RESIZE_BILINEAR then ARG_MAX (DeepLab's head), at a sane size and at hostile ones.
+	seeds = append(seeds, segmentModel(3, 5).build(), segmentModel(1<<30, 1<<30).build(), segmentModel(0, -1).build())
+	// QUANTIZE, requantization, ADD, MEAN and DEQUANTIZE (MobileNet V2's operators), sane and hostile.
+	seeds = append(seeds, v2Model(1.0/32, -3).build(), v2Model(1e-30, 0).build(), v2Model(1e30, 127).build())
 	for _, b := range seeds {
 		f.Add(b, uint16(0), uint16(0), math.Float32bits(0.5), int32(128))
 	}

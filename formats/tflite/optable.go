@@ -4,11 +4,8 @@ import "slices"
 
 // This file holds the TFLite columns of the op table (graph.ColTFLiteImport and graph.ColTFLiteExport):
 // for every graph op type, the TFLite operators that Model.Graph imports as it, or why none does, and
-// why it cannot be written to a .tflite file. optable_test.go holds the import column to the importer:
+// whether Encode writes it to a .tflite file (write_optable.go). optable_test.go holds the import column to the importer:
 // every operator listed converts into its op type, and every operator the importer accepts is listed.
-
-// exportRefusal is the TFLite export column of every op.
-const exportRefusal = "there is no .tflite writer yet; it comes with the quantization issue"
 
 // importTable maps each graph op type (graph.Op.Type) to the TFLite operators that Model.Graph imports
 // as it, or to the reason no TFLite operator does. Exactly one of from and refusal is set.
@@ -24,15 +21,22 @@ var importTable = map[string]struct {
 	"Softmax":              {from: []OperatorCode{{Builtin: Softmax}}},
 	"Concatenation":        {from: []OperatorCode{{Builtin: Concatenation}}},
 	"Logistic":             {from: []OperatorCode{{Builtin: Logistic}}},
+	"ResizeBilinear":       {from: []OperatorCode{{Builtin: ResizeBilinear}}},
+	"ArgMax":               {from: []OperatorCode{{Builtin: ArgMax}}},
 	"DetectionPostProcess": {from: []OperatorCode{{Builtin: Custom, Custom: "TFLite_Detection_PostProcess"}}},
 	"BatchNorm": {refusal: "TFLite files hold no batch norm: the converter folds it into the " +
 		"convolution's weights and bias"},
-	"Activation": {refusal: "TFLite files fuse activations into the op before them, which imports " +
-		"them as its Act; standalone RELU and RELU6 operators come with the V2 issue"},
+	"Activation": {from: []OperatorCode{{Builtin: Relu}, {Builtin: Relu6}}},
 	"GlobalAvgPool": {refusal: "TFLite has no global pooling operator: the hosted models pool with " +
-		"AVERAGE_POOL_2D over the whole image, which imports as AvgPool2D; MEAN is not imported"},
-	"Add": {refusal: "ADD import comes with the V2/V3 issue"},
-	"Mul": {refusal: "MUL import comes with the V2/V3 issue"},
+		"AVERAGE_POOL_2D over the whole image, which imports as AvgPool2D, and TF2 files with MEAN, which imports as Mean"},
+	"Add":         {from: []OperatorCode{{Builtin: Add}}},
+	"Mul":         {from: []OperatorCode{{Builtin: Mul}}},
+	"Mean":        {from: []OperatorCode{{Builtin: Mean}}},
+	"Quantize":    {from: []OperatorCode{{Builtin: Quantize}}},
+	"Dequantize":  {from: []OperatorCode{{Builtin: Dequantize}}},
+	"Pad":         {from: []OperatorCode{{Builtin: Pad}}},
+	"HardSwish":   {from: []OperatorCode{{Builtin: HardSwish}}},
+	"HardSigmoid": {refusal: "TFLite has no HARD_SIGMOID operator: converters write h-sigmoid as ADD, RELU6 and MUL"},
 }
 
 // ImportedFrom returns the TFLite operators that Model.Graph imports as the graph op type opType (as
@@ -43,11 +47,15 @@ func ImportedFrom(opType string) (from []OperatorCode, refusal string, known boo
 	return slices.Clone(e.from), e.refusal, known
 }
 
-// ExportRefusal returns why the graph op type opType cannot be written to a .tflite file. known is
-// false for an op type the table does not list.
+// ExportRefusal returns why the graph op type opType cannot be written to a .tflite file, or "" when
+// Encode writes it (ExportedAs says as what; the export table is in write_optable.go). known is false
+// for an op type neither table lists.
 func ExportRefusal(opType string) (refusal string, known bool) {
+	if e, ok := exportTable[opType]; ok {
+		return e.refusal, true
+	}
 	if _, known := importTable[opType]; !known {
 		return "", false
 	}
-	return exportRefusal, true
+	return notWrittenYet, true
 }

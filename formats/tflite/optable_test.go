@@ -1,6 +1,7 @@
 package tflite
 
 import (
+	"encoding/binary"
 	"os"
 	"strings"
 	"testing"
@@ -15,6 +16,10 @@ type importFixture struct {
 	out     []int
 	options any
 	custom  []byte
+	ints    map[int][]int32 // inputs that are int32 constants, by input index
+	outType TensorType      // the output tensor's type (FLOAT32 when zero)
+	inType  TensorType      // the input tensors' type (FLOAT32 when zero)
+	quant   *Quantization   // every tensor's quantization, when set
 }
 
 // convert runs the importer's conversion of a one-operator model holding f as an operator of kind code.
@@ -22,12 +27,20 @@ func (f importFixture) convert(code OperatorCode) (graph.Op, error) {
 	op := Operator{Outputs: []int{len(f.in)}, Options: f.options, CustomOptions: f.custom}
 	sg := Subgraph{Name: "main", Tensors: make([]Tensor, len(f.in)+1)}
 	for i, s := range f.in {
-		sg.Tensors[i] = Tensor{Name: "in", Shape: s}
+		sg.Tensors[i] = Tensor{Name: "in", Shape: s, Type: f.inType, Quant: f.quant}
 		op.Inputs = append(op.Inputs, i)
 	}
-	sg.Tensors[len(f.in)] = Tensor{Name: "out", Shape: f.out}
+	sg.Tensors[len(f.in)] = Tensor{Name: "out", Shape: f.out, Type: f.outType, Quant: f.quant}
 	sg.Operators = []Operator{op}
-	m := &Model{OperatorCodes: []OperatorCode{code}, Subgraphs: []Subgraph{sg}}
+	m := &Model{OperatorCodes: []OperatorCode{code}, Subgraphs: []Subgraph{sg}, Buffers: [][]byte{nil}}
+	for i, v := range f.ints {
+		b := make([]byte, 0, 4*len(v))
+		for _, x := range v {
+			b = binary.LittleEndian.AppendUint32(b, uint32(x))
+		}
+		sg.Tensors[i].Type, sg.Tensors[i].Buffer = Int32, len(m.Buffers)
+		m.Buffers = append(m.Buffers, b)
+	}
 	return m.convert(&m.Subgraphs[0], &m.Subgraphs[0].Operators[0], code)
 }
 
@@ -50,6 +63,23 @@ func importFixtures(t *testing.T) map[OperatorCode]importFixture {
 		{Builtin: Softmax}:        {in: [][]int{{1, 3}}, out: []int{1, 3}, options: &SoftmaxOptions{Beta: 1}},
 		{Builtin: Concatenation}:  {in: [][]int{{1, 2}, {1, 3}}, out: []int{1, 5}, options: &ConcatenationOptions{Axis: 1}},
 		{Builtin: Logistic}:       {in: [][]int{{1, 3}}, out: []int{1, 3}},
+		{Builtin: ResizeBilinear}: {in: [][]int{{1, 2, 2, 3}, {2}}, out: []int{1, 5, 4, 3},
+			options: &ResizeBilinearOptions{AlignCorners: true}, ints: map[int][]int32{1: {5, 4}}},
+		{Builtin: ArgMax}: {in: [][]int{{1, 2, 2, 3}, {}}, out: []int{1, 2, 2},
+			options: &ArgMaxOptions{OutputType: Int64}, ints: map[int][]int32{1: {3}}, outType: Int64},
+		{Builtin: Add}:       {in: [][]int{{1, 2, 2, 3}, {1, 2, 2, 3}}, out: []int{1, 2, 2, 3}, options: &AddOptions{}},
+		{Builtin: Mul}:       {in: [][]int{{1, 2, 2, 3}, {1, 1, 1, 3}}, out: []int{1, 2, 2, 3}, options: &MulOptions{}},
+		{Builtin: HardSwish}: {in: [][]int{{1, 2, 2, 3}}, out: []int{1, 2, 2, 3}},
+		{Builtin: Mean}: {in: [][]int{{1, 2, 2, 3}, {2}}, out: []int{1, 1, 1, 3},
+			options: &ReducerOptions{KeepDims: true}, ints: map[int][]int32{1: {1, 2}}},
+		{Builtin: Quantize}: {in: [][]int{{1, 3}}, out: []int{1, 3}, outType: Uint8,
+			quant: &Quantization{Scale: []float32{0.5}, ZeroPoint: []int64{3}}},
+		{Builtin: Dequantize}: {in: [][]int{{1, 3}}, out: []int{1, 3}, inType: Int8,
+			quant: &Quantization{Scale: []float32{0.5}, ZeroPoint: []int64{3}}},
+		{Builtin: Relu}:  {in: [][]int{{1, 3}}, out: []int{1, 3}},
+		{Builtin: Relu6}: {in: [][]int{{1, 3}}, out: []int{1, 3}},
+		{Builtin: Pad}: {in: [][]int{{1, 2, 2, 3}, {4, 2}}, out: []int{1, 3, 4, 3},
+			ints: map[int][]int32{1: {0, 0, 1, 0, 1, 1, 0, 0}}},
 		{Builtin: Custom, Custom: "TFLite_Detection_PostProcess"}: {in: [][]int{{1, 4, 4}, {1, 4, 91}, {4, 4}},
 			out: []int{1, 10, 4}, custom: postProcess},
 	}
@@ -105,12 +135,14 @@ func TestImportTableMatchesImporter(t *testing.T) {
 	}
 }
 
-// TestExportColumnRefusesEveryOp: with no .tflite writer, every op the table lists is refused, and an op
-// type it does not list is unknown.
-func TestExportColumnRefusesEveryOp(t *testing.T) {
+// TestExportColumnKnowsEveryOp: every op has an export cell (written as an operator, or refused with a
+// reason), and an op type no table lists is unknown. Whether the cells tell the truth is
+// TestExportColumnMatchesWriter (write_test.go).
+func TestExportColumnKnowsEveryOp(t *testing.T) {
 	for _, op := range graph.OpTypes() {
-		if refusal, known := ExportRefusal(op.Type()); !known || refusal == "" {
-			t.Errorf("%s: known %v, refusal %q", op.Type(), known, refusal)
+		refusal, known := ExportRefusal(op.Type())
+		if !known || (refusal == "") == (ExportedAs(op.Type()) == "") {
+			t.Errorf("%s: known %v, refusal %q, written as %q", op.Type(), known, refusal, ExportedAs(op.Type()))
 		}
 	}
 	if _, known := ExportRefusal("NoSuchOp"); known {

@@ -55,8 +55,14 @@ type FullyConnectedOptions struct {
 // AddOptions are the options of ADD.
 type AddOptions struct{ Activation Activation }
 
+// MulOptions are the options of MUL.
+type MulOptions struct{ Activation Activation }
+
 // ResizeBilinearOptions are the options of RESIZE_BILINEAR.
 type ResizeBilinearOptions struct{ AlignCorners, HalfPixelCenters bool }
+
+// ArgMaxOptions are the options of ARG_MAX: the element type of the indices (INT64 or INT32).
+type ArgMaxOptions struct{ OutputType TensorType }
 
 // ReducerOptions are the options of MEAN, SUM, REDUCE_PROD, REDUCE_MAX, REDUCE_MIN and REDUCE_ANY.
 type ReducerOptions struct{ KeepDims bool }
@@ -70,10 +76,12 @@ const (
 	unionSoftmax         = 9
 	unionConcatenation   = 10
 	unionAdd             = 11
+	unionMul             = 21
 	unionResizeBilinear  = 15
 	unionReshape         = 17
 	unionReducer         = 27
 	unionSqueeze         = 30
+	unionArgMax          = 40
 )
 
 // optionKind says how an operator's options are decoded.
@@ -102,9 +110,11 @@ var optionKinds = map[BuiltinOp]optionKind{
 	Softmax:         {unionSoftmax, "SoftmaxOptions", false, decodeSoftmax},
 	Concatenation:   {unionConcatenation, "ConcatenationOptions", false, decodeConcatenation},
 	Add:             {unionAdd, "AddOptions", false, decodeAdd},
+	Mul:             {unionMul, "MulOptions", false, decodeMul},
 	ResizeBilinear:  {unionResizeBilinear, "ResizeBilinearOptions", false, decodeResizeBilinear},
 	Reshape:         {unionReshape, "ReshapeOptions", false, decodeReshape},
 	Squeeze:         {unionSqueeze, "SqueezeOptions", false, decodeSqueeze},
+	ArgMax:          {unionArgMax, "ArgMaxOptions", false, decodeArgMax},
 	Mean:            reduceKind,
 	Sum:             reduceKind,
 	ReduceProd:      reduceKind,
@@ -294,6 +304,12 @@ func decodeAdd(t table) (any, error) {
 	return o, r.err
 }
 
+func decodeMul(t table) (any, error) {
+	r := fieldReader{t: t}
+	o := &MulOptions{Activation: r.activation(0)}
+	return o, r.err
+}
+
 func decodeResizeBilinear(t table) (any, error) {
 	r := fieldReader{t: t}
 	o := &ResizeBilinearOptions{AlignCorners: r.boolean(2, "align_corners"), HalfPixelCenters: r.boolean(3, "half_pixel_centers")}
@@ -316,4 +332,11 @@ func decodeReducer(t table) (any, error) {
 	r := fieldReader{t: t}
 	o := &ReducerOptions{KeepDims: r.boolean(0, "keep_dims")}
 	return o, r.err
+}
+
+// decodeArgMax reads output_type, whose schema default is FLOAT32 (0): TFLite then refuses the
+// operator, and so does the importer.
+func decodeArgMax(t table) (any, error) {
+	v, err := t.i8(0, int8(Float32), "output_type")
+	return &ArgMaxOptions{OutputType: TensorType(v)}, err
 }

@@ -32,3 +32,19 @@ const DefaultDetectorName = "coco_ssd_mobilenet_v1_1.0_quant_2018_06_29_no_metad
 //
 //go:embed coco_labelmap_tflite_support.txt
 var COCOLabels string
+
+// DefaultSegmenter is DeepLab V3 on MobileNet V2 (depth multiplier 0.5), uint8, 513×513 input, trained
+// on PASCAL VOC 2012 segmentation (deeplabv3_mnv2_dm05_pascal_quant.tflite, from google-coral/test_data):
+// its output is the class of every pixel (ARG_MAX over 21 classes).
+//
+//go:embed deeplabv3_mnv2_dm05_pascal_quant.tflite
+var DefaultSegmenter []byte
+
+// DefaultSegmenterName is the file name of DefaultSegmenter.
+const DefaultSegmenterName = "deeplabv3_mnv2_dm05_pascal_quant.tflite"
+
+// PascalVOCLabels is the PASCAL VOC segmentation label list: 21 lines, "background" first, then a
+// blank line and a note on the ignore label 255, which is not a label.
+//
+//go:embed pascal_voc_segmentation_labels.txt
+var PascalVOCLabels string

@@ -23,6 +23,10 @@ type Conv struct {
 	KH, KW, Cin, N int
 	g              *GEMM
 	zx             byte // the input zero point's code
+	// gf computes fold output pixels per row, for few output channels (see
+	// fold.go); nil when folding does not pay.
+	gf   *GEMM
+	fold int
 }
 
 // PackConvU8 packs a uint8 convolution: weights w in OHWI order [n][kh][kw][cin]
@@ -32,14 +36,18 @@ type Conv struct {
 // match.
 func PackConvU8(w []uint8, wZP int32, bias []int32, n, kh, kw, cin int, inZP int32, rq *qmath.Requant, r qmath.Rounding) *Conv {
 	checkConv("PackConvU8", kh, kw, cin)
-	return &Conv{KH: kh, KW: kw, Cin: cin, N: n, g: PackGEMMU8(w, wZP, bias, n, kh*kw*cin, inZP, rq, r), zx: byte(inZP)}
+	c := &Conv{KH: kh, KW: kw, Cin: cin, N: n, g: PackGEMMU8(w, wZP, bias, n, kh*kw*cin, inZP, rq, r), zx: byte(inZP)}
+	c.packFold(w, wZP, bias, inZP, rq, r)
+	return c
 }
 
 // PackConvI8 packs an int8 convolution: weights w in OHWI order with zero
 // point 0, as PackConvU8.
 func PackConvI8(w []int8, bias []int32, n, kh, kw, cin int, inZP int32, rq *qmath.Requant, r qmath.Rounding) *Conv {
 	checkConv("PackConvI8", kh, kw, cin)
-	return &Conv{KH: kh, KW: kw, Cin: cin, N: n, g: PackGEMMI8(w, bias, n, kh*kw*cin, inZP, rq, r), zx: byte(int8(inZP))}
+	c := &Conv{KH: kh, KW: kw, Cin: cin, N: n, g: PackGEMMI8(w, bias, n, kh*kw*cin, inZP, rq, r), zx: byte(int8(inZP))}
+	c.packFold(bytesOf(w), 0, bias, inZP, rq, r)
+	return c
 }
 
 func checkConv(op string, kh, kw, cin int) {
@@ -102,10 +110,13 @@ func (c *Conv) run(out, in []byte, g convGeom, oy0, oy1 int) {
 	// The gather stores whole vectors: 64 bytes of room past the last row.
 	var buf [convScratch + 64]byte
 	rows := convScratch / k
+	if c.fold > 1 {
+		rows = rows / c.fold * c.fold
+	}
 	for b := p0; b < p1; b += rows {
 		n := min(rows, p1-b)
 		c.gather(buf[:n*k+64], in, g, b, b+n)
-		c.g.run(out[b*c.N:(b+n)*c.N], c.N, buf[:n*k], k, n)
+		c.gemm(out[b*c.N:(b+n)*c.N], buf[:n*k], n)
 	}
 }
 

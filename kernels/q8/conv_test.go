@@ -33,12 +33,16 @@ func convCases() []convCase {
 
 // TestConv checks every output code of random convolutions against qref's
 // Conv2D, for row ranges, with guard bytes around the output.
-func TestConv(t *testing.T) {
+func TestConv(t *testing.T) { checkConvCases(t, convCases()) }
+
+// checkConvCases runs the convolution cases at every level, in both
+// roundings; odd-numbered cases compute a row range.
+func checkConvCases(t *testing.T, cases []convCase) {
 	forEachLevel(t, func(t *testing.T) {
 		var spread inside
 		defer spread.check(t)
 		rng := rand.New(rand.NewPCG(5, 6))
-		for i, tc := range convCases() {
+		for i, tc := range cases {
 			for _, r := range roundings {
 				name := fmt.Sprintf("%+v_%v", tc, r)
 				outH := (tc.inH+tc.padTop+tc.padBottom-tc.kh)/tc.sh + 1

@@ -2,7 +2,9 @@
 // pointwise GEMM (1×1 convolution and fully connected layers), the
 // depthwise 3×3 convolution and a general convolution (im2col rows and the
 // GEMM) for uint8 models (one zero point per tensor) and int8 models
-// (per-channel weight scales, weight zero point 0).
+// (per-channel weight scales, weight zero point 0). A convolution with at
+// most 8 outputs (a narrow stem) folds several output pixels into one GEMM
+// row (fold.go). AvgPool, the average pooling, is plain Go at every level.
 //
 // They compute exactly what the reference kernels of package qref compute —
 // the same int32 accumulators and the same output codes, in either of

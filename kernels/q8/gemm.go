@@ -28,6 +28,9 @@ type GEMM struct {
 	bias []int32
 	inZP int32
 	rq   *qmath.Requant
+	// period is the period of the requantization channels: column c takes
+	// channel c % period (N, except in the folded GEMMs of fold.go).
+	period int
 
 	// The VNNI kernels' operands: column groups of 16 to 64 columns, their
 	// packed weights, a requantization block per 16 columns (whose bias
@@ -54,8 +57,14 @@ type gemmGroup struct {
 // r, which must be the rounding rq was built with (qmath.Requant does not
 // report it). It panics if the lengths do not match n and k.
 func PackGEMMU8(w []uint8, wZP int32, bias []int32, n, k int, inZP int32, rq *qmath.Requant, r qmath.Rounding) *GEMM {
+	return packGEMMU8(w, wZP, bias, n, k, inZP, rq, r, n)
+}
+
+// packGEMMU8 is PackGEMMU8 with requantization channels of the given
+// period (see GEMM.period).
+func packGEMMU8(w []uint8, wZP int32, bias []int32, n, k int, inZP int32, rq *qmath.Requant, r qmath.Rounding, period int) *GEMM {
 	checkPack("PackGEMMU8", len(w), len(bias), n, k)
-	g := newGEMM(n, k, false, bias, inZP, rq, r)
+	g := newGEMM(n, k, false, bias, inZP, rq, r, period)
 	for i, v := range w {
 		g.wz[i] = int16(int32(v) - wZP)
 	}
@@ -70,8 +79,14 @@ func PackGEMMU8(w []uint8, wZP int32, bias []int32, n, k int, inZP int32, rq *qm
 // 0 (per-channel scales live in rq), int32 bias (nil means zero), input zero
 // point inZP, requantization rq and its rounding r, as PackGEMMU8.
 func PackGEMMI8(w []int8, bias []int32, n, k int, inZP int32, rq *qmath.Requant, r qmath.Rounding) *GEMM {
+	return packGEMMI8(w, bias, n, k, inZP, rq, r, n)
+}
+
+// packGEMMI8 is PackGEMMI8 with requantization channels of the given period
+// (see GEMM.period).
+func packGEMMI8(w []int8, bias []int32, n, k int, inZP int32, rq *qmath.Requant, r qmath.Rounding, period int) *GEMM {
 	checkPack("PackGEMMI8", len(w), len(bias), n, k)
-	g := newGEMM(n, k, true, bias, inZP, rq, r)
+	g := newGEMM(n, k, true, bias, inZP, rq, r, period)
 	for i, v := range w {
 		g.wz[i] = int16(v)
 	}
@@ -89,9 +104,9 @@ func checkPack(op string, nw, nb, n, k int) {
 	}
 }
 
-func newGEMM(n, k int, signed bool, bias []int32, inZP int32, rq *qmath.Requant, r qmath.Rounding) *GEMM {
+func newGEMM(n, k int, signed bool, bias []int32, inZP int32, rq *qmath.Requant, r qmath.Rounding, period int) *GEMM {
 	g := &GEMM{N: n, K: k, signed: signed, wz: make([]int16, n*k), bias: make([]int32, n), inZP: inZP, rq: rq,
-		sc: newScalars(rq, r)}
+		period: period, sc: newScalars(rq, r)}
 	copy(g.bias, bias)
 	return g
 }
@@ -152,7 +167,7 @@ func (g *GEMM) pack(w []byte, fold func(o int) int32) {
 		folded[o] = g.bias[o] + fold(o)
 	}
 	g.blocks = alignedInt32s((n + 15) / 16 * rqInts)
-	packRequant(g.blocks, 0, rqInts, g.rq, folded, n)
+	packRequantPeriod(g.blocks, 0, rqInts, g.rq, folded, n, g.period)
 }
 
 // RunU8 computes rows [r0, r1) of a uint8 layer:
@@ -215,7 +230,7 @@ func (g *GEMM) runGeneric(out []byte, ldo int, in []byte, ldi, rows int) {
 			for i, wv := range g.wz[c*k : (c+1)*k] {
 				acc += int32(wv) * (code(row[i], g.signed) - g.inZP)
 			}
-			o[c] = byte(g.rq.Apply(acc, c))
+			o[c] = byte(g.rq.Apply(acc, c%g.period))
 		}
 	}
 }

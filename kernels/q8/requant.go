@@ -50,15 +50,22 @@ func newScalars(rq *qmath.Requant, r qmath.Rounding) rqScalars {
 // bias[c] in the bias lane and channel c's XNNPACK scale and Reference
 // multiplier. Lanes past n stay zero.
 func packRequant(dst []int32, off, stride int, rq *qmath.Requant, bias []int32, n int) {
-	if rq.Channels() != 1 && rq.Channels() != n {
-		panic(fmt.Sprintf("q8: requantization has %d channels for %d outputs", rq.Channels(), n))
+	packRequantPeriod(dst, off, stride, rq, bias, n, n)
+}
+
+// packRequantPeriod is packRequant for outputs whose channel repeats with
+// the given period: output c (bias[c]) takes the requantization of channel
+// c % period.
+func packRequantPeriod(dst []int32, off, stride int, rq *qmath.Requant, bias []int32, n, period int) {
+	if rq.Channels() != 1 && rq.Channels() != period || period < 1 || n%period != 0 {
+		panic(fmt.Sprintf("q8: requantization has %d channels for %d outputs of period %d", rq.Channels(), n, period))
 	}
 	for c := 0; c < n; c++ {
 		b := dst[off+c/16*stride : off+c/16*stride+rqInts]
 		l := c % 16
 		b[rqBias+l] = bias[c]
-		b[rqScale+l] = int32(math.Float32bits(rq.Scale(c)))
-		m0, shift := rq.Multiplier(c)
+		b[rqScale+l] = int32(math.Float32bits(rq.Scale(c % period)))
+		m0, shift := rq.Multiplier(c % period)
 		if shift < -31 || shift > 31 {
 			panic(fmt.Sprintf("q8: channel %d: shift %d outside [−31, 31]", c, shift))
 		}

@@ -6,6 +6,9 @@
 // detector's own predictor outputs on those photos; photo cases store their input bytes. The int8
 // TFLite Micro person detector runs as a copy whose rank-1 tensors have quantized_dimension 0 (the
 // oracle refuses the original's 3 there), on seeded inputs and on its two example images.
+// DeepLab (deeplab.go) runs as a copy whose outputs are its logits and the input of its ARG_MAX; its
+// file keeps the logits, the SHA-256 of the ARG_MAX input and the class pixel counts, on seeded inputs
+// and two photos with people. -only deeplabv3_mnv2_dm05_pascal_quant writes that file alone.
 //
 // Usage (scripts/goldens.sh sets up the oracle first):
 //
@@ -83,6 +86,7 @@ func main() {
 	imagesDir := flag.String("images", "", "directory of the photos (default: MODELS/../images)")
 	outDir := flag.String("out", "testdata/golden", "where to write the golden files")
 	par := flag.Int("j", runtime.NumCPU(), "oracle runs at a time")
+	only := flag.String("only", "", "write only this model's golden file (its base name, e.g. "+strings.TrimSuffix(deeplabFile, ".tflite")+"); default: every file")
 	flag.Parse()
 	log.SetFlags(0)
 	if *oracleDir == "" {
@@ -92,13 +96,13 @@ func main() {
 		*imagesDir = filepath.Join(*modelsDir, "..", "images")
 	}
 	start := time.Now()
-	if err := generate(*oracleDir, *modelsDir, *imagesDir, *outDir, max(*par, 1)); err != nil {
+	if err := generate(*oracleDir, *modelsDir, *imagesDir, *outDir, max(*par, 1), *only); err != nil {
 		log.Fatal(err)
 	}
 	log.Printf("done in %s", time.Since(start).Round(time.Second))
 }
 
-func generate(oracleDir, modelsDir, imagesDir, outDir string, par int) error {
+func generate(oracleDir, modelsDir, imagesDir, outDir string, par int, only string) error {
 	tmp, err := os.MkdirTemp("", "goldens")
 	if err != nil {
 		return fmt.Errorf("goldens: %w", err)
@@ -106,6 +110,26 @@ func generate(oracleDir, modelsDir, imagesDir, outDir string, par int) error {
 	defer os.RemoveAll(tmp)
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return fmt.Errorf("goldens: %w", err)
+	}
+	dlGraph, dlSeeded, dlPhotos, err := deeplabJobs(modelsDir, imagesDir, tmp)
+	if err != nil {
+		return err
+	}
+	v2, err := v2Jobs(modelsDir, imagesDir, tmp, only)
+	if err != nil {
+		return err
+	}
+	switch only {
+	case "":
+		// Every file: DeepLab's runs go with the others.
+	case strings.TrimSuffix(deeplabFile, ".tflite"):
+		runJobs(oracleDir, tmp, slices.Concat(dlSeeded, dlPhotos), par)
+		return writeDeepLab(outDir, dlGraph, dlSeeded, dlPhotos)
+	case v2Names()[0], v2Names()[1]:
+		runJobs(oracleDir, tmp, v2AllJobs(v2), par)
+		return writeV2(outDir, v2)
+	default:
+		return fmt.Errorf("goldens: -only %q: the choices are %s, %s", only, strings.TrimSuffix(deeplabFile, ".tflite"), strings.Join(v2Names(), ", "))
 	}
 	labels := readLabels(filepath.Join(modelsDir, "..", "labels", "coco_labelmap_tflite_support.txt"))
 
@@ -159,7 +183,7 @@ func generate(oracleDir, modelsDir, imagesDir, outDir string, par int) error {
 		}
 		person = append(person, &job{model: personPath, inputs: [][]byte{in}, int8: true, label: p})
 	}
-	all := slices.Concat(slices.Concat(seeded...), plain, wide, person)
+	all := slices.Concat(slices.Concat(seeded...), plain, wide, person, dlSeeded, dlPhotos, v2AllJobs(v2))
 	runJobs(oracleDir, tmp, all, par)
 	for _, j := range all {
 		if j.err != nil {
@@ -213,7 +237,10 @@ func generate(oracleDir, modelsDir, imagesDir, outDir string, par int) error {
 			return err
 		}
 	}
-	return nil
+	if err := writeV2(outDir, v2); err != nil {
+		return err
+	}
+	return writeDeepLab(outDir, dlGraph, dlSeeded, dlPhotos)
 }
 
 const personNotes = "The oracle ran a copy of " + personFile + " whose rank-1 tensors (the per-channel biases) store " +
