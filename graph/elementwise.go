@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"github.com/mobilenet-go/mobilenet/kernels"
 
 	"github.com/mobilenet-go/mobilenet/kernels/ref"
 	"github.com/mobilenet-go/mobilenet/tensor"
@@ -59,7 +60,7 @@ func (a *Add) Compile(in, out []*Value, opt *Options) (Kernel, error) {
 		func() (Kernel, error) { return compileQAdd[int8](a, in, out, opt) }); ok {
 		return k, err
 	}
-	return compileElementwise(a.Act, in, out, ref.Add[float32])
+	return compileElementwise(a.Act, in, out, false, opt)
 }
 
 // Compile implements Op.
@@ -68,17 +69,28 @@ func (m *Mul) Compile(in, out []*Value, opt *Options) (Kernel, error) {
 		func() (Kernel, error) { return compileQMul[int8](m, in, out, opt) }); ok {
 		return k, err
 	}
-	return compileElementwise(m.Act, in, out, ref.Mul[float32])
+	return compileElementwise(m.Act, in, out, true, opt)
 }
 
-// compileElementwise returns the float32 kernel of a broadcasting binary op: a plain loop, which is
-// both the reference and the fast kernel (the op is bound by memory, not arithmetic).
-func compileElementwise(act Act, in, out []*Value, f func(a []float32, as []int, b []float32, bs []int, out []float32, os []int)) (Kernel, error) {
+// compileElementwise returns the float32 kernel of a broadcasting binary op (a·b when mul, else a + b):
+// kernels.Binary, or with Options.Reference ref.Add / ref.Mul, then the activation's clamp.
+func compileElementwise(act Act, in, out []*Value, mul bool, opt *Options) (Kernel, error) {
 	if in[0].DType != tensor.Float32 || in[1].DType != tensor.Float32 {
 		return nil, fmt.Errorf("no %v kernel", in[0].DType)
 	}
 	as, bs, os := in[0].Shape, in[1].Shape, out[0].Shape
 	lo, hi := act.Range()
+	if !opt.Reference {
+		k := kernels.NewBinary(mul, as, bs, os, act != ActNone, lo, hi)
+		return KernelFunc(func(x, y []*tensor.Tensor) error {
+			k.Run(x[0].F32, x[1].F32, y[0].F32)
+			return nil
+		}), nil
+	}
+	f := ref.Add[float32]
+	if mul {
+		f = ref.Mul[float32]
+	}
 	return KernelFunc(func(x, y []*tensor.Tensor) error {
 		f(x[0].F32, as, x[1].F32, bs, y[0].F32, os)
 		if act != ActNone {
@@ -116,15 +128,15 @@ func constOperands(in []*Value) []ParamKind {
 // CompileTrain implements Differentiable: dA = Σ dy and dB = Σ dy over the axes each operand was
 // broadcast along.
 func (a *Add) CompileTrain(in, out []*Value, tc *TrainContext) (TrainKernel, error) {
-	return newBinaryTrain(in, out, a.Act, false)
+	return newBinaryTrain(in, out, a.Act, false, tc)
 }
 
 // CompileTrain implements Differentiable: dA = Σ dy·b and dB = Σ dy·a over the broadcast axes.
 func (m *Mul) CompileTrain(in, out []*Value, tc *TrainContext) (TrainKernel, error) {
-	return newBinaryTrain(in, out, m.Act, true)
+	return newBinaryTrain(in, out, m.Act, true, tc)
 }
 
-func newBinaryTrain(in, out []*Value, act Act, mul bool) (TrainKernel, error) {
+func newBinaryTrain(in, out []*Value, act Act, mul bool, tc *TrainContext) (TrainKernel, error) {
 	if in[0].DType != in[1].DType {
 		return nil, fmt.Errorf("operands are %v and %v", in[0].DType, in[1].DType)
 	}
@@ -132,19 +144,30 @@ func newBinaryTrain(in, out []*Value, act Act, mul bool) (TrainKernel, error) {
 	case tensor.Float64:
 		return &binaryTrain[float64]{act: act, mul: mul, as: in[0].Shape, bs: in[1].Shape, os: out[0].Shape}, nil
 	case tensor.Float32:
-		return &binaryTrain[float32]{act: act, mul: mul, as: in[0].Shape, bs: in[1].Shape, os: out[0].Shape}, nil
+		k := &binaryTrain[float32]{act: act, mul: mul, as: in[0].Shape, bs: in[1].Shape, os: out[0].Shape}
+		if !tc.Reference {
+			lo, hi := act.Range()
+			k.fast = kernels.NewBinary(mul, k.as, k.bs, k.os, act != ActNone, lo, hi)
+		}
+		return k, nil
 	}
 	return nil, errNotFloat(in[0])
 }
 
-// binaryTrain is the training kernel of Add and Mul (the plain loops, in both precisions).
+// binaryTrain is the training kernel of Add and Mul (the plain loops, in both precisions; float32's
+// forward on kernels.Binary unless the program is the reference).
 type binaryTrain[T ref.Float] struct {
 	act        Act
 	mul        bool
 	as, bs, os []int
+	fast       *kernels.Binary
 }
 
 func (k *binaryTrain[T]) Forward(in, out []*tensor.Tensor) error {
+	if k.fast != nil {
+		k.fast.Run(in[0].F32, in[1].F32, out[0].F32)
+		return nil
+	}
 	a, b, y := floats[T](in[0]), floats[T](in[1]), floats[T](out[0])
 	if k.mul {
 		ref.Mul(a, k.as, b, k.bs, y, k.os)
