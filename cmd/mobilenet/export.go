@@ -4,13 +4,11 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/mobilenet-go/mobilenet"
 	"github.com/mobilenet-go/mobilenet/formats/onnx"
 	"github.com/mobilenet-go/mobilenet/formats/tflite"
-	"github.com/mobilenet-go/mobilenet/graph"
 	"github.com/mobilenet-go/mobilenet/internal/atomicfile"
 )
 

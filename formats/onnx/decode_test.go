@@ -268,7 +268,7 @@ func decodeTensor(b []byte) (string, decodedTensor, error) {
 	for _, d := range t.dims {
 		n *= d
 	}
-	size := map[int64]int64{1: 4, 7: 8}[t.dataType]
+	size := map[int64]int64{1: 4, 2: 1, 3: 1, 6: 4, 7: 8}[t.dataType]
 	if size == 0 || int64(len(t.raw)) != n*size {
 		return "", t, fmt.Errorf("tensor %q: type %d, dims %v, %d raw bytes", name, t.dataType, t.dims, len(t.raw))
 	}

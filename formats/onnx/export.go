@@ -19,8 +19,10 @@ const Producer = "mobilenet-go"
 // Export writes g as an ONNX model (IR version 8, opset 13). g may be in training or inference form: it
 // is folded first (graph.Fold), so batch norms and activations that follow a convolution become part
 // of it. The model's inputs and outputs are named like g's, in g's shapes with the batch dimension
-// replaced by the symbolic dimension "N", so one model serves every batch size. Only float32 graphs of
-// the ops ExportRefusal accepts can be exported; anything else is an error and nothing is written.
+// replaced by the symbolic dimension "N", so one model serves every batch size. Float32 graphs of the
+// ops ExportRefusal accepts are exported as float; 8-bit graphs (Quantized) in QDQ form with a float32
+// input and output, for the ops QDQRefusal accepts (qdq.go); anything else is an error and nothing is
+// written.
 func Export(w io.Writer, g *graph.Graph) error {
 	if g == nil {
 		return errors.New("onnx: nil graph")

@@ -445,7 +445,7 @@ func TestExportErrors(t *testing.T) {
 		want string
 	}{
 		{"nil graph", nil, "onnx: nil graph"},
-		{"uint8 graph", small(&graph.Activation{Act: graph.ActReLU}, tensor.Uint8, tensor.Shape{1, 2, 2, 1}), "only float32"},
+		{"uint8 graph", small(&graph.Activation{Act: graph.ActReLU}, tensor.Uint8, tensor.Shape{1, 2, 2, 1}), "op Activation has no 8-bit ONNX form"},
 		{"unknown op", small(&unknownOp{}, tensor.Float32, tensor.Shape{1, 4}), "op Unknown has no ONNX form"},
 		{"unknown activation", small(&graph.Activation{Act: graph.Act(42)}, tensor.Float32, tensor.Shape{1, 4}), "has no ONNX form"},
 		{"batch norm of a rank-3 tensor", bnRank3(), "rank-3"},

@@ -6,7 +6,8 @@ import "fmt"
 const exported = ""
 
 // exportTable is the ONNX column of the op table (graph.ColONNXExport): for each graph op type
-// (graph.Op.Type), exported, or the reason Export refuses it. Export consults it before anything else,
+// (graph.Op.Type), exported, or the reason Export refuses it. 8-bit graphs export in QDQ form for the
+// ops qdqTable (qdq.go) lists: Conv2D, DepthwiseConv2D, FullyConnected, AvgPool2D, Reshape, Softmax, Add. Export consults it before anything else,
 // so a refusal is described here only; optable_test.go exports a graph of every op the table accepts.
 var exportTable = map[string]string{
 	"Conv2D":          exported,
@@ -27,9 +28,10 @@ var exportTable = map[string]string{
 	"Mul": exported,
 	"Mean": "not written yet: ONNX ReduceMean must name its axes in the layout the exporter chose; " +
 		"the export writes GlobalAvgPool for a builder's pooling",
-	"Quantize": "the ONNX export writes float graphs; QuantizeLinear rounds half to even and saturates as " +
-		"TFLite's XNNPACK path does, but quantized ONNX export is not written",
-	"Dequantize": "the ONNX export writes float graphs; quantized ONNX export (DequantizeLinear) is not written",
+	"Quantize": "not written yet: 8-bit graphs export in QDQ form (qdq.go, QuantizeLinear after every op), " +
+		"but a standalone Quantize op (re-quantization between parameters) is not mapped",
+	"Dequantize": "not written yet: 8-bit graphs export in QDQ form (qdq.go), but a standalone Dequantize op " +
+		"(an 8-bit graph with a float tail) is not mapped",
 	"Pad": "not written yet: ONNX Pad must order its pads by the layout the exporter chose; no classifier " +
 		"the export covers pads explicitly",
 	"ResizeBilinear": "not written yet: ONNX Resize (linear, coordinate_transformation_mode align_corners, " +
