@@ -11,7 +11,7 @@ import (
 // prints names whole.
 const (
 	nameWidth        = 44
-	profileNameWidth = 36
+	profileNameWidth = 32
 	summaryNameWidth = 30
 )
 
