@@ -19,7 +19,7 @@ import (
 )
 
 func init() {
-	c := &command{name: "serve", summary: "serve classification and detection over HTTP, with Prometheus metrics and a web page",
+	c := &command{name: "serve", summary: "serve classification, detection and segmentation over HTTP, with Prometheus metrics and a web page",
 		usage: "[--addr HOST:PORT] [--model M.tflite] [--detector D.tflite|none] [--segmenter S.tflite|none] [--max-body 10MB] [--max-pixels 100M] [--max-progressive-pixels 16M] [--large-pixels 16M] [--concurrency N] [--queue N] [--body-timeout 10s] [--timeout 10s] [--drain-timeout 15s]"}
 	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stdout)

@@ -82,8 +82,8 @@ func isTerminal(w io.Writer) bool {
 }
 
 func init() {
-	c := &command{name: "train", summary: "train MobileNet V1 on IDX files or a folder of photos (one sub-folder per class)",
-		usage: "--data PATH [--alpha A] [--resolution R] [--epochs N] [--batch B] [--optimizer rmsprop|sgd|nesterov|adam|adamw] [--lr LR] [--schedule cosine|step|exponential|constant] [--warmup E] [--weight-decay W] [--label-smoothing S] [--bn-momentum M] [--augment] [--from MODEL] [--freeze-backbone] [--limit N] [--val-split F] [--seed S] [--threads N] --out FILE.safetensors [--resume] [--json]"}
+	c := &command{name: "train", summary: "train MobileNet V1, V2 or V3 (--arch) on IDX files or a folder of photos (one sub-folder per class), or an SSD detector (--task detection)",
+		usage: "--data PATH [--arch v1|v2|v3-large|v3-small] [--alpha A] [--resolution R] [--epochs N] [--batch B] [--optimizer rmsprop|sgd|nesterov|adam|adamw] [--lr LR] [--schedule cosine|step|exponential|constant] [--warmup E] [--weight-decay W] [--label-smoothing S] [--bn-momentum M] [--augment] [--from MODEL] [--freeze-backbone] [--limit N] [--val-split F] [--seed S] [--threads N] --out FILE.safetensors [--resume] [--json]"}
 	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stdout)
 		dataPath := fs.String("data", "", "training data: a directory of IDX files (train-images-idx3-ubyte[.gz] …) or of one sub-folder per class (required)")

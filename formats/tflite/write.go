@@ -63,7 +63,7 @@ func Encode(g *graph.Graph, opt WriteOptions) ([]byte, error) {
 	if err := exportCheckGraph(g); err != nil {
 		return nil, err
 	}
-	e := &exportEncoder{g: graph.Fold(g), codeIndex: map[OperatorCode]int{}}
+	e := &exportEncoder{g: expandForTFLite(graph.Fold(g)), codeIndex: map[OperatorCode]int{}}
 	if err := e.plan(); err != nil {
 		return nil, err
 	}

@@ -27,8 +27,7 @@ var exportTable = map[string]struct{ as, refusal string }{
 	"ArgMax":               {as: "ARG_MAX (the axis as an int32 constant input)"},
 	"HardSwish":            {as: "HARD_SWISH"},
 	"Pad":                  {as: "PAD (the paddings as an int32 constant input)"},
-	"HardSigmoid": {refusal: "TFLite has no HARD_SIGMOID operator: converters write h-sigmoid as ADD, " +
-		"RELU6 and MUL, which Encode does not expand"},
+	"HardSigmoid":          {as: "ADD of 3 with a fused RELU6, then MUL by 1/6, as TensorFlow's converters write h-sigmoid (TFLite has no HARD_SIGMOID)"},
 }
 
 // notWrittenYet is the export refusal of an op type the import table lists but the export table does
