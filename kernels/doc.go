@@ -1,7 +1,9 @@
 // Package kernels holds the fast float32 CPU kernels of the MobileNet
 // runtime: the pointwise GEMM (1×1 convolution and fully connected layers),
-// the depthwise 3×3 convolution, a general convolution for the first layer
-// and the full-convolution variant, and global average pooling.
+// the depthwise 3×3 convolution and the K×K one (MobileNet V3's 5×5), a
+// general convolution for the first layer and the full-convolution variant,
+// global average pooling, broadcasting Add/Mul (Binary), and the gradient
+// kernels of training.
 //
 // Each kernel has a plain-Go generic twin (the fallback, and what the tests
 // compare the assembly with, beside naive float64 loops) and, on amd64,
