@@ -81,6 +81,9 @@ type Options struct {
 	Threads int
 	// Bins is the histogram resolution of the Percentile and MSE ranges; 0 means 2048.
 	Bins int
+	// Reference calibrates on the reference float kernels: slower, and the same ranges (so the same
+	// file) on every amd64 CPU, whose fast kernels' last bits differ with the instruction set.
+	Reference bool
 }
 
 func (o Options) percentile() float64 {
@@ -168,7 +171,7 @@ func Calibrate(ctx context.Context, g *graph.Graph, images [][]uint8, opt Option
 		}
 	}
 	f := graph.Fold(g)
-	prog, err := graph.Compile(f, graph.Options{Batch: 1, Threads: opt.Threads})
+	prog, err := graph.Compile(f, graph.Options{Batch: 1, Threads: opt.Threads, Reference: opt.Reference})
 	if err != nil {
 		return nil, fmt.Errorf("quantize: %w", err)
 	}
@@ -242,7 +245,7 @@ func Calibrate(ctx context.Context, g *graph.Graph, images [][]uint8, opt Option
 	for _, id := range ids {
 		cal.hists[id] = make([]int64, bins)
 	}
-	prog, err = graph.Compile(f, graph.Options{Batch: 1, Threads: opt.Threads})
+	prog, err = graph.Compile(f, graph.Options{Batch: 1, Threads: opt.Threads, Reference: opt.Reference})
 	if err != nil {
 		return nil, fmt.Errorf("quantize: %w", err)
 	}

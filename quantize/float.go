@@ -82,8 +82,21 @@ func FloatIO(q *graph.Graph) (*graph.Graph, error) {
 			if g.Values[scores].DType.Quantized() {
 				scores = dequantize(scores)
 			}
+			anchors := p.Inputs[2]
+			if av := g.Values[anchors]; av.DType.Quantized() && av.Const() {
+				// TFLite reads the anchors of float encodings as float32: give them dequantized.
+				f := make([]float32, av.Shape.Size())
+				for i := range f {
+					f[i] = float32(av.Data.Float(i))
+				}
+				t, err := tensor.FromFloat32(av.Shape.Clone(), f)
+				if err != nil {
+					return nil, err
+				}
+				anchors = g.AddConst(av.Name+"/float", t)
+			}
 			c := *op
-			tail = append(tail, &graph.Node{Name: p.Name, Op: &c, Inputs: []int{enc, scores, p.Inputs[2]}, Outputs: p.Outputs})
+			tail = append(tail, &graph.Node{Name: p.Name, Op: &c, Inputs: []int{enc, scores, anchors}, Outputs: p.Outputs})
 			g.Outputs = append(g.Outputs, p.Outputs...)
 		default:
 			if q.Values[out].DType.Quantized() {

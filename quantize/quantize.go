@@ -308,8 +308,8 @@ func (b *builder) node(n *graph.Node) error {
 	return nil
 }
 
-// postProcess keeps the detection post-process: its box encodings and scores are 8-bit (as in the
-// official COCO SSD file), its anchors stay a float constant, its outputs stay float.
+// postProcess keeps the detection post-process: its box encodings, scores and anchors are 8-bit (as in
+// the official COCO SSD file), its outputs stay float.
 func (b *builder) postProcess(n *graph.Node, o *graph.DetectionPostProcess) error {
 	if len(n.Inputs) != 3 {
 		return fmt.Errorf("takes 3 inputs, has %d", len(n.Inputs))
@@ -326,7 +326,22 @@ func (b *builder) postProcess(n *graph.Node, o *graph.DetectionPostProcess) erro
 	if !av.Const() {
 		return fmt.Errorf("the anchors %q are not a constant", av.Name)
 	}
-	anchors := b.q.AddConst(av.Name, av.Data)
+	// TFLite's kernel reads the anchors in the type of the box encodings: with 8-bit encodings it
+	// dequantizes them with the anchors' own parameters (float anchors would read as zeros, and every
+	// box as 0), so they are quantized too, per tensor, as in the official COCO SSD file.
+	if av.DType != tensor.Float32 {
+		return fmt.Errorf("the anchors %q are %v, want float32", av.Name, av.DType)
+	}
+	var at *tensor.Tensor
+	if b.opt.Scheme == Uint8 {
+		at, err = asymmetricUint8(av.Shape, av.Data.F32)
+	} else {
+		at, err = asymmetricInt8(av.Shape, av.Data.F32)
+	}
+	if err != nil {
+		return err
+	}
+	anchors := b.q.AddConst(av.Name, at)
 	outs := make([]int, len(n.Outputs))
 	for i, id := range n.Outputs {
 		v := b.f.Values[id]
@@ -459,6 +474,25 @@ func asymmetricUint8(shape tensor.Shape, w []float32) (*tensor.Tensor, error) {
 	s, zp := Uint8.Params(r)
 	for i, v := range w {
 		t.U8[i] = uint8(math.Max(0, math.Min(255, math.Round(float64(v)/float64(s))+float64(zp))))
+	}
+	t.Quant = tensor.PerTensor(s, zp)
+	return t, nil
+}
+
+// asymmetricInt8 quantizes w to int8 codes with one scale and zero point for the tensor, over its range
+// widened to contain 0.
+func asymmetricInt8(shape tensor.Shape, w []float32) (*tensor.Tensor, error) {
+	t, err := tensor.New(tensor.Int8, shape)
+	if err != nil {
+		return nil, err
+	}
+	r := Range{math.Inf(1), math.Inf(-1)}
+	for _, v := range w {
+		r.Min, r.Max = math.Min(r.Min, float64(v)), math.Max(r.Max, float64(v))
+	}
+	s, zp := Int8.Params(r)
+	for i, v := range w {
+		t.I8[i] = int8(math.Max(-128, math.Min(127, math.Round(float64(v)/float64(s))+float64(zp))))
 	}
 	t.Quant = tensor.PerTensor(s, zp)
 	return t, nil

@@ -193,6 +193,10 @@ func TestDetector(t *testing.T) {
 	if s := q.Values[post.Inputs[1]]; s.DType != tensor.Int8 || s.Quant.S(0) != 1.0/256 || s.Quant.ZP(0) != -128 {
 		t.Errorf("scores are %v with %+v", s.DType, s.Quant)
 	}
+	// TFLite reads the anchors in the encodings' type: float anchors beside 8-bit encodings decode as 0.
+	if a := q.Values[post.Inputs[2]]; a.DType != tensor.Int8 || !a.Const() || a.Quant.PerChannel() {
+		t.Errorf("anchors are %v", a.DType)
+	}
 	for _, id := range q.Outputs {
 		if q.Values[id].DType != tensor.Float32 {
 			t.Errorf("output %q is %v", q.Values[id].Name, q.Values[id].DType)
