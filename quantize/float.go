@@ -69,8 +69,21 @@ func FloatIO(q *graph.Graph) (*graph.Graph, error) {
 				continue
 			}
 			drop[p] = true
-			enc := dequantize(p.Inputs[0])
+			enc := p.Inputs[0] // float already where the int8 scheme dequantized it
+			if q.Values[enc].DType.Quantized() {
+				enc = dequantize(enc)
+			}
 			scores := p.Inputs[1]
+			// int8 detectors dequantize the 8-bit sigmoid before the post-process: look through it, so
+			// that the float form computes the sigmoid in float as for uint8 (and ssd.Heads finds it).
+			if dp := producer[scores]; dp != nil {
+				if _, ok := dp.Op.(*graph.Dequantize); ok {
+					if _, ok := opOf(producer[dp.Inputs[0]]).(*graph.Logistic); ok {
+						drop[dp] = true
+						scores = dp.Inputs[0]
+					}
+				}
+			}
 			if lp := producer[scores]; lp != nil {
 				if _, ok := lp.Op.(*graph.Logistic); ok && q.Values[scores].DType.Quantized() {
 					drop[lp] = true

@@ -326,17 +326,21 @@ func (b *builder) postProcess(n *graph.Node, o *graph.DetectionPostProcess) erro
 	if !av.Const() {
 		return fmt.Errorf("the anchors %q are not a constant", av.Name)
 	}
-	// TFLite's kernel reads the anchors in the type of the box encodings: with 8-bit encodings it
-	// dequantizes them with the anchors' own parameters (float anchors would read as zeros, and every
-	// box as 0), so they are quantized too, per tensor, as in the official COCO SSD file.
 	if av.DType != tensor.Float32 {
 		return fmt.Errorf("the anchors %q are %v, want float32", av.Name, av.DType)
 	}
 	var at *tensor.Tensor
 	if b.opt.Scheme == Uint8 {
+		// TFLite's kernel reads the anchors in the type of the box encodings: with uint8 encodings it
+		// dequantizes them with the anchors' own parameters (float anchors would read as zeros, and
+		// every box as 0), so they are quantized too, per tensor, as in the official COCO SSD file.
 		at, err = asymmetricUint8(av.Shape, av.Data.F32)
 	} else {
-		at, err = asymmetricInt8(av.Shape, av.Data.F32)
+		// int8: the post-process takes float inputs through DEQUANTIZE, as TensorFlow's converter
+		// writes a fully quantized detector (TFLite's kernel reads int8 encodings only in recent
+		// versions; the interpreter in ../shared/oracle refuses them).
+		at = av.Data
+		enc, scores = b.dequantize(enc), b.dequantize(scores)
 	}
 	if err != nil {
 		return err
@@ -351,6 +355,14 @@ func (b *builder) postProcess(n *graph.Node, o *graph.DetectionPostProcess) erro
 	c := *o
 	b.q.AddNode(n.Name, &c, []int{enc, scores, anchors}, outs)
 	return nil
+}
+
+// dequantize adds a Dequantize of the 8-bit value id of the quantized graph and returns its float output.
+func (b *builder) dequantize(id int) int {
+	v := b.q.Values[id]
+	out := b.q.AddValue(&graph.Value{Name: v.Name + "/dequantized", DType: tensor.Float32, Shape: v.Shape.Clone()})
+	b.q.AddNode(v.Name+"/dequantize", &graph.Dequantize{}, []int{id}, []int{out})
+	return out
 }
 
 // weights quantizes the weights (input 1) and bias (input 2, zeros when absent) of a convolution or
@@ -474,25 +486,6 @@ func asymmetricUint8(shape tensor.Shape, w []float32) (*tensor.Tensor, error) {
 	s, zp := Uint8.Params(r)
 	for i, v := range w {
 		t.U8[i] = uint8(math.Max(0, math.Min(255, math.Round(float64(v)/float64(s))+float64(zp))))
-	}
-	t.Quant = tensor.PerTensor(s, zp)
-	return t, nil
-}
-
-// asymmetricInt8 quantizes w to int8 codes with one scale and zero point for the tensor, over its range
-// widened to contain 0.
-func asymmetricInt8(shape tensor.Shape, w []float32) (*tensor.Tensor, error) {
-	t, err := tensor.New(tensor.Int8, shape)
-	if err != nil {
-		return nil, err
-	}
-	r := Range{math.Inf(1), math.Inf(-1)}
-	for _, v := range w {
-		r.Min, r.Max = math.Min(r.Min, float64(v)), math.Max(r.Max, float64(v))
-	}
-	s, zp := Int8.Params(r)
-	for i, v := range w {
-		t.I8[i] = int8(math.Max(-128, math.Min(127, math.Round(float64(v)/float64(s))+float64(zp))))
 	}
 	t.Quant = tensor.PerTensor(s, zp)
 	return t, nil

@@ -187,14 +187,26 @@ func TestDetector(t *testing.T) {
 	if post == nil {
 		t.Fatal("no post-process")
 	}
-	if enc := q.Values[post.Inputs[0]]; enc.DType != tensor.Int8 {
-		t.Errorf("box encodings are %v", enc.DType)
+	// int8: the post-process takes the 8-bit box encodings and scores through Dequantize, with float
+	// anchors, as TensorFlow's converter writes a fully quantized detector.
+	producer := map[int]*graph.Node{}
+	for _, n := range q.Nodes {
+		for _, id := range n.Outputs {
+			producer[id] = n
+		}
 	}
-	if s := q.Values[post.Inputs[1]]; s.DType != tensor.Int8 || s.Quant.S(0) != 1.0/256 || s.Quant.ZP(0) != -128 {
-		t.Errorf("scores are %v with %+v", s.DType, s.Quant)
+	for i, what := range []string{"box encodings", "scores"} {
+		d := producer[post.Inputs[i]]
+		if _, ok := opOf(d).(*graph.Dequantize); !ok || q.Values[post.Inputs[i]].DType != tensor.Float32 {
+			t.Fatalf("the %s do not come through a Dequantize", what)
+		}
+		if x := q.Values[d.Inputs[0]]; x.DType != tensor.Int8 {
+			t.Errorf("%s are %v before Dequantize", what, x.DType)
+		} else if i == 1 && (x.Quant.S(0) != 1.0/256 || x.Quant.ZP(0) != -128) {
+			t.Errorf("scores have %+v", x.Quant)
+		}
 	}
-	// TFLite reads the anchors in the encodings' type: float anchors beside 8-bit encodings decode as 0.
-	if a := q.Values[post.Inputs[2]]; a.DType != tensor.Int8 || !a.Const() || a.Quant.PerChannel() {
+	if a := q.Values[post.Inputs[2]]; a.DType != tensor.Float32 || !a.Const() {
 		t.Errorf("anchors are %v", a.DType)
 	}
 	for _, id := range q.Outputs {
@@ -319,4 +331,11 @@ func TestFloatIOExact(t *testing.T) {
 			}
 		}
 	}
+}
+
+func opOf(n *graph.Node) graph.Op {
+	if n == nil {
+		return nil
+	}
+	return n.Op
 }
