@@ -99,6 +99,12 @@ func encodeGraph(g *graph.Graph) (msg, error) {
 			return nil, fmt.Errorf("onnx: node %d %s (%s): %w", i, n.Name, n.Op.Type(), err)
 		}
 	}
+	return e.graphBody(g, inputs)
+}
+
+// graphBody converts g's outputs back to NHWC and assembles the GraphProto: the nodes, the name, the
+// initializers, the inputs and the outputs.
+func (e *exporter) graphBody(g *graph.Graph, inputs []msg) (msg, error) {
 	var outputs []msg
 	for _, id := range g.Outputs {
 		if _, ok := e.slots[id]; !ok && !g.Values[id].Const() {

@@ -128,33 +128,7 @@ func exportQDQ(g *graph.Graph) (msg, error) {
 			}
 		}
 	}
-	var outputs []msg
-	for _, id := range g.Outputs {
-		if _, ok := e.slots[id]; !ok {
-			return nil, fmt.Errorf("onnx: output %q is never computed", g.Values[id].Name)
-		}
-		e.cur = "output"
-		name, err := e.nhwc(id)
-		if err != nil {
-			return nil, fmt.Errorf("onnx: output %q: %w", g.Values[id].Name, err)
-		}
-		outputs = append(outputs, valueInfo(name, g.Values[id].Shape[1:]))
-	}
-	var body msg
-	for _, n := range e.nodes {
-		body.bytes(graphNode, n)
-	}
-	body.str(graphName, g.Name)
-	for _, t := range e.inits {
-		body.bytes(graphInitializer, t)
-	}
-	for _, vi := range inputs {
-		body.bytes(graphInput, vi)
-	}
-	for _, vi := range outputs {
-		body.bytes(graphOutput, vi)
-	}
-	return body, nil
+	return e.graphBody(g, inputs)
 }
 
 // checkQDQ verifies that g is an 8-bit graph the QDQ export writes: every op in qdqTable, every
