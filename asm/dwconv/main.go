@@ -164,34 +164,14 @@ func (st *state) vec() reg.VecVirtual {
 	return ZMM()
 }
 
-// mask describes how a block's lanes are limited: not at all, by an AVX-512
-// K register, or by an AVX2 lane mask used with VMASKMOVPS.
-type mask struct {
-	k reg.Register
-	y reg.VecVirtual
-}
+// The generators' shared vector helpers (asm/internal/gen).
+type mask = gen.Mask
 
-func loadVec(m Mem, msk mask, x reg.VecVirtual) {
-	switch {
-	case msk.k != nil:
-		VMOVUPS_Z(m, msk.k, x)
-	case msk.y != nil:
-		VMASKMOVPS(m, msk.y, x)
-	default:
-		VMOVUPS(m, x)
-	}
-}
-
-func storeVec(x reg.VecVirtual, msk mask, m Mem) {
-	switch {
-	case msk.k != nil:
-		VMOVUPS(x, msk.k, m)
-	case msk.y != nil:
-		VMASKMOVPS(x, msk.y, m)
-	default:
-		VMOVUPS(x, m)
-	}
-}
+var (
+	loadVec  = gen.LoadVec
+	storeVec = gen.StoreVec
+	scaled   = gen.Scaled
+)
 
 // body computes u output pixels for the channel block at byte offset coff
 // (plus disp, the half-block offset of the AVX2 kernels). The FMAs are
@@ -240,9 +220,9 @@ func (st *state) body(u int, msk mask, disp int) {
 			LEAQ(scaled(q, st.c4, j), r)
 			for p := range acc {
 				a := Mem{Base: r}
-				if msk.y != nil {
+				if msk.Y != nil {
 					t := st.vec()
-					VMASKMOVPS(a, msk.y, t)
+					VMASKMOVPS(a, msk.Y, t)
 					VFMADD231PS(t, w[j], acc[p])
 				} else {
 					VFMADD231PS(a, w[j], acc[p])
@@ -262,14 +242,6 @@ func (st *state) body(u int, msk mask, disp int) {
 			ADDQ(st.c4, q)
 		}
 	}
-}
-
-// scaled addresses base + k·index for k in 0..2.
-func scaled(base, index reg.GPVirtual, k int) Mem {
-	if k == 0 {
-		return Mem{Base: base}
-	}
-	return Mem{Base: base, Index: index, Scale: uint8(k)}
 }
 
 // pixelLoops emits, for each group size, a loop over groups of output pixels
@@ -346,7 +318,7 @@ func avx512Kernel(s, nr, nc int) {
 		Label(l + "_tail")
 		KORTESTW(k, k)
 		JZ(LabelRef(l + "_done"))
-		st.body(u, mask{k: k}, 0)
+		st.body(u, mask{K: k}, 0)
 		Label(l + "_done")
 	})
 }
@@ -382,12 +354,12 @@ func avx2Kernel(s, nr, nc int) {
 		st.body(u, mask{}, 0)
 		TESTQ(tail, tail)
 		JZ(LabelRef(l + "_done"))
-		st.body(u, mask{y: ym}, 32)
+		st.body(u, mask{Y: ym}, 32)
 		JMP(LabelRef(l + "_done"))
 		Label(l + "_tail0")
 		TESTQ(tail, tail)
 		JZ(LabelRef(l + "_done"))
-		st.body(u, mask{y: ym}, 0)
+		st.body(u, mask{Y: ym}, 0)
 		Label(l + "_done")
 	})
 }

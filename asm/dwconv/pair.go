@@ -95,7 +95,7 @@ func pairKernel(s int) {
 		Label(l + "_tail")
 		KORTESTW(k, k)
 		JZ(LabelRef(l + "_next"))
-		p.body(u, mask{k: k})
+		p.body(u, mask{K: k})
 		Label(l + "_next")
 		step := GP64()
 		MOVQ(p.c4, step)

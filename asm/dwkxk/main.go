@@ -153,42 +153,14 @@ func (st *state) vec() reg.VecVirtual {
 	return ZMM()
 }
 
-// mask describes how a block's lanes are limited: not at all, by an AVX-512
-// K register, or by an AVX2 lane mask used with VMASKMOVPS.
-type mask struct {
-	k reg.Register
-	y reg.VecVirtual
-}
+// The generators' shared vector helpers (asm/internal/gen).
+type mask = gen.Mask
 
-func loadVec(m Mem, msk mask, x reg.VecVirtual) {
-	switch {
-	case msk.k != nil:
-		VMOVUPS_Z(m, msk.k, x)
-	case msk.y != nil:
-		VMASKMOVPS(m, msk.y, x)
-	default:
-		VMOVUPS(m, x)
-	}
-}
-
-func storeVec(x reg.VecVirtual, msk mask, m Mem) {
-	switch {
-	case msk.k != nil:
-		VMOVUPS(x, msk.k, m)
-	case msk.y != nil:
-		VMASKMOVPS(x, msk.y, m)
-	default:
-		VMOVUPS(x, m)
-	}
-}
-
-// scaled addresses base + k·index for k in 0..2.
-func scaled(base, index reg.GPVirtual, k int) Mem {
-	if k == 0 {
-		return Mem{Base: base}
-	}
-	return Mem{Base: base, Index: index, Scale: uint8(k)}
-}
+var (
+	loadVec  = gen.LoadVec
+	storeVec = gen.StoreVec
+	scaled   = gen.Scaled
+)
 
 // body computes u output pixels for the channel block at byte offset coff
 // (plus disp, the half-block offset of the AVX2 kernels), looping over the
@@ -307,7 +279,7 @@ func avx512Kernel(s, nc int) {
 	Label(name + "_tail")
 	KORTESTW(k, k)
 	JZ(LabelRef(name + "_ret"))
-	st.pixels("tail", func(u int) { st.body(u, mask{k: k}, 0) })
+	st.pixels("tail", func(u int) { st.body(u, mask{K: k}, 0) })
 	Label(name + "_ret")
 	VZEROUPPER()
 	RET()
@@ -347,7 +319,7 @@ func avx2Kernel(s, nc int) {
 	JE(LabelRef(name + "_half8"))
 	st.pixels("halftail", func(u int) {
 		st.body(u, mask{}, 0)
-		st.body(u, mask{y: ym}, 32)
+		st.body(u, mask{Y: ym}, 32)
 	})
 	JMP(LabelRef(name + "_ret"))
 	Label(name + "_half8")
@@ -356,7 +328,7 @@ func avx2Kernel(s, nc int) {
 	Label(name + "_tail0")
 	CMPQ(gen.ParamAddr("tail"), U8(0))
 	JE(LabelRef(name + "_ret"))
-	st.pixels("tail", func(u int) { st.body(u, mask{y: ym}, 0) })
+	st.pixels("tail", func(u int) { st.body(u, mask{Y: ym}, 0) })
 	Label(name + "_ret")
 	VZEROUPPER()
 	RET()
