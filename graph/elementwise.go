@@ -82,10 +82,10 @@ func compileElementwise(act Act, in, out []*Value, mul bool, opt *Options) (Kern
 	lo, hi := act.Range()
 	if !opt.Reference {
 		k := kernels.NewBinary(mul, as, bs, os, act != ActNone, lo, hi)
-		return KernelFunc(func(x, y []*tensor.Tensor) error {
+		return namedKernel{KernelFunc(func(x, y []*tensor.Tensor) error {
 			k.Run(x[0].F32, x[1].F32, y[0].F32)
 			return nil
-		}), nil
+		}), "f32.Binary"}, nil
 	}
 	f := ref.Add[float32]
 	if mul {

@@ -180,6 +180,14 @@ func (g *q8GEMMKernel[T]) kernelName() string { return "q8.GEMM" }
 func (k *q8RowKernel[T]) kernelName() string  { return k.name }
 func (g *gemmKernel) kernelName() string      { return "f32.GEMM" }
 func (k *rowKernel) kernelName() string       { return "f32.rows" }
+func (k namedKernel) kernelName() string      { return k.name }
+
+// namedKernel is a kernel function with the name KernelName reports (a fast kernel outside the GEMM
+// and row-kernel families, such as f32.Binary).
+type namedKernel struct {
+	KernelFunc
+	name string
+}
 
 // KernelName names the kernel node ni of the program runs, for profiles: "q8.GEMM", "q8.DW3x3" or
 // "q8.Conv" (im2col rows into the GEMM) followed by the level of package q8 (as "q8.GEMM/vnni") for
