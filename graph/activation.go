@@ -2,7 +2,6 @@ package graph
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/mobilenet-go/mobilenet/kernels"
 	"github.com/mobilenet-go/mobilenet/kernels/ref"
@@ -242,20 +241,13 @@ func RefHardBackward[T ref.Float](swish bool, dx, dy, x []T) {
 	}
 }
 
-// hardF32 is the fast float32 kernel: the same arithmetic as RefHard, its loops specialised and the
-// clamp written as comparisons (Go's min and max order ±0 and NaN, which costs branches; the results
-// are the same, NaN included: the differential test requires equal bits).
+// hardF32 is the fast float32 kernel: h-swish on kernels.HardSwish (AVX-512, or its Go twin), h-sigmoid
+// a loop with the clamp written as comparisons (Go's min and max order ±0 and NaN, which costs
+// branches); both have RefHard's arithmetic (the differential test requires equal bits).
 func hardF32(swish bool, y, x []float32) {
 	y = y[:len(x)]
 	if swish {
-		// The clamp of v + 3 to [0, 6] on its bits, without branches: non-negative floats order as
-		// their bits do, and negative ones (sign bit set) are negative int32s. v + 3 is never −0, and a
-		// NaN v makes y NaN whatever the clamp gives.
-		const six = 0x40c00000 // the bits of float32(6)
-		for i, v := range x {
-			r := min(max(int32(math.Float32bits(v+3)), 0), six)
-			y[i] = v * math.Float32frombits(uint32(r)) / 6
-		}
+		kernels.HardSwish(y, x)
 		return
 	}
 	for i, v := range x {
