@@ -55,15 +55,9 @@ func init() {
 		if err != nil {
 			return err
 		}
-		outDir := ""
-		if *out != "" {
-			if st, err := os.Stat(*out); err == nil && st.IsDir() {
-				outDir = *out
-			} else if len(paths) > 1 {
-				return usagef("-o %s: with several images, -o must be an existing directory", *out)
-			} else if ext := strings.ToLower(filepath.Ext(*out)); ext != ".png" && ext != ".jpg" && ext != ".jpeg" {
-				return usagef("-o %s: want a .png, .jpg or .jpeg file, or a directory", *out)
-			}
+		outDir, err := drawTarget(*out, len(paths))
+		if err != nil {
+			return err
 		}
 		opts := []mobilenet.Option{mobilenet.WithRounding(r), mobilenet.WithThreshold(*threshold),
 			mobilenet.WithMaxDetections(*maxDet), mobilenet.WithMaxPixels(*maxPixels)}
@@ -180,4 +174,22 @@ func writeCOCOResults(path string, results []detectResult) error {
 		}
 	}
 	return atomicfile.Write(path, func(w io.Writer) error { return json.NewEncoder(w).Encode(out) })
+}
+
+// drawTarget checks the -o of a command that draws on n images: "" (draw nothing), an existing
+// directory (returned: one drawn file per image in it) or, for one image, a .png or .jpg file.
+func drawTarget(out string, n int) (dir string, err error) {
+	if out == "" {
+		return "", nil
+	}
+	if st, err := os.Stat(out); err == nil && st.IsDir() {
+		return out, nil
+	}
+	if n > 1 {
+		return "", usagef("-o %s: with several images, -o must be an existing directory", out)
+	}
+	if ext := strings.ToLower(filepath.Ext(out)); ext != ".png" && ext != ".jpg" && ext != ".jpeg" {
+		return "", usagef("-o %s: want a .png, .jpg or .jpeg file, or a directory", out)
+	}
+	return "", nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -50,15 +49,9 @@ func init() {
 		if err != nil {
 			return err
 		}
-		outDir := ""
-		if *out != "" {
-			if st, err := os.Stat(*out); err == nil && st.IsDir() {
-				outDir = *out
-			} else if len(paths) > 1 {
-				return usagef("-o %s: with several images, -o must be an existing directory", *out)
-			} else if ext := strings.ToLower(filepath.Ext(*out)); ext != ".png" && ext != ".jpg" && ext != ".jpeg" {
-				return usagef("-o %s: want a .png, .jpg or .jpeg file, or a directory", *out)
-			}
+		outDir, err := drawTarget(*out, len(paths))
+		if err != nil {
+			return err
 		}
 		opts := []mobilenet.Option{mobilenet.WithRounding(r), mobilenet.WithMaxPixels(*maxPixels)}
 		m, err := loadModel(*model, *labelsPath, mobilenet.DefaultSegmenter, opts)
