@@ -61,16 +61,7 @@ func (e *exportEncoder) opSpec(n *graph.Node) (exportSpec, error) {
 		if op.Groups > 1 {
 			return exportSpec{}, fmt.Errorf("grouped convolution (%d groups) has no TFLite form", op.Groups)
 		}
-		w := in(1)
-		if w == nil || len(w.Shape) != 4 {
-			return exportSpec{}, fmt.Errorf("needs OHWI weights")
-		}
-		dh, dw := max(op.DilationH, 1), max(op.DilationW, 1)
-		pad, err := exportPadding(x, op.Pads, w.Shape[1], w.Shape[2], op.StrideH, op.StrideW, dh, dw)
-		if err != nil {
-			return exportSpec{}, err
-		}
-		a, err := exportAct(op.Act)
+		pad, dh, dw, a, err := exportWindow(x, in(1), "OHWI", op.Pads, op.StrideH, op.StrideW, op.DilationH, op.DilationW, op.Act)
 		if err != nil {
 			return exportSpec{}, err
 		}
@@ -87,16 +78,7 @@ func (e *exportEncoder) opSpec(n *graph.Node) (exportSpec, error) {
 				return b.EndObject()
 			}}, nil
 	case *graph.DepthwiseConv2D:
-		w := in(1)
-		if w == nil || len(w.Shape) != 4 {
-			return exportSpec{}, fmt.Errorf("needs [1,KH,KW,C·M] weights")
-		}
-		dh, dw := max(op.DilationH, 1), max(op.DilationW, 1)
-		pad, err := exportPadding(x, op.Pads, w.Shape[1], w.Shape[2], op.StrideH, op.StrideW, dh, dw)
-		if err != nil {
-			return exportSpec{}, err
-		}
-		a, err := exportAct(op.Act)
+		pad, dh, dw, a, err := exportWindow(x, in(1), "[1,KH,KW,C·M]", op.Pads, op.StrideH, op.StrideW, op.DilationH, op.DilationW, op.Act)
 		if err != nil {
 			return exportSpec{}, err
 		}
@@ -327,6 +309,21 @@ func exportAct(a graph.Act) (Activation, error) {
 		return ActReluN1To1, nil
 	}
 	return 0, fmt.Errorf("fused activation %v has no TFLite form", a)
+}
+
+// exportWindow returns the TFLite padding, dilations (at least 1) and fused activation of a
+// convolution over x whose rank-4 weights w (layout named by layout) have the window in axes 1 and 2.
+func exportWindow(x, w *graph.Value, layout string, pads graph.Pads, sh, sw, dilH, dilW int, act graph.Act) (Padding, int, int, Activation, error) {
+	if w == nil || len(w.Shape) != 4 {
+		return 0, 0, 0, 0, fmt.Errorf("needs %s weights", layout)
+	}
+	dh, dw := max(dilH, 1), max(dilW, 1)
+	pad, err := exportPadding(x, pads, w.Shape[1], w.Shape[2], sh, sw, dh, dw)
+	if err != nil {
+		return 0, 0, 0, 0, err
+	}
+	a, err := exportAct(act)
+	return pad, dh, dw, a, err
 }
 
 // exportPadding returns the TFLite padding scheme that gives pads on input x, or an error when neither does.
