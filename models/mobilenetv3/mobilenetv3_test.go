@@ -37,7 +37,7 @@ func TestCosts(t *testing.T) {
 		if convMultAdds(s) != c.conv || s.ParamsTotal != c.params {
 			t.Errorf("%s: %d mult-adds in convolutions, %d parameters; want %d and %d", c.name, convMultAdds(s), s.ParamsTotal, c.conv, c.params)
 		}
-		if d := math.Abs(float64(s.MultAdds)-c.paper) / c.paper; d > 0.03 {
+		if d := math.Abs(float64(s.MultAdds)-c.paper) / c.paper; !(d <= 0.03) {
 			t.Errorf("%s: %d mult-adds, %.1f %% from the paper's %g", c.name, s.MultAdds, 100*d, c.paper)
 		}
 		t.Logf("%s: %d mult-adds (%d in convolutions), %d parameters", c.name, s.MultAdds, convMultAdds(s), s.ParamsTotal)
